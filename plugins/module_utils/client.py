@@ -1,0 +1,521 @@
+# Copyright: Datafor collection maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The one way the collection talks HTTP to a Datafor server.
+
+``DataforClient.request()`` applies the TLS, timeout, proxy, retry and
+authentication settings, sends the request with ``ansible.module_utils.urls``
+and passes every answer through one gate that checks the HTTP status, the
+content type, the JSON body and the ``success`` envelope. It raises the
+collection's own exceptions and never calls ``fail_json``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import http.client
+import json
+import socket
+import ssl
+import time
+import urllib.error
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
+from ansible.module_utils.urls import open_url
+from ansible_collections.datafor.platform.plugins.module_utils.connection import (
+    ConnectionSettings,
+)
+from ansible_collections.datafor.platform.plugins.module_utils.errors import (
+    DataforAPIError,
+    DataforAuthenticationError,
+    DataforConnectionError,
+    DataforError,
+    DataforHTTPError,
+    DataforPermissionError,
+    DataforRedirectError,
+    DataforResponseError,
+    DataforTimeoutError,
+    DataforTLSError,
+    excerpt,
+)
+
+USER_AGENT = "datafor.platform-ansible-collection"
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# Backoff before retry n (1-based) is BACKOFF_BASE * 2 ** (n - 1), capped.
+BACKOFF_BASE = 1.0
+BACKOFF_MAX = 30.0
+# A server may ask for any Retry-After; waiting longer than this in an
+# unattended run is worse than failing with a clear message.
+RETRY_AFTER_MAX = 60.0
+
+HINT_AUTH = (
+    "Authentication failed: check username and password, or the token. A "
+    "session cookie expires after 120 idle minutes, so log in again for a new "
+    "one. The request was not retried, because 10 failed logins lock a Datafor "
+    "account for 24 hours"
+)
+HINT_STALE_COOKIE = (
+    "The session cookie was not accepted: it has expired (sessions end after "
+    "120 idle minutes) or belongs to another server. Log in again for a new "
+    "JSESSIONID, or use username and password instead"
+)
+HINT_PERMISSION = (
+    "The user is not an Administrator: the backup plugin answers only to "
+    "members of the Administrator role. Use an administrator account"
+)
+HINT_CONTEXT_PATH = (
+    "JSON was expected. The url may lack the context path, such as /datafor in "
+    "https://bi.example.com:28080/datafor, or a proxy answered instead of Datafor"
+)
+HINT_TLS = (
+    "The server certificate could not be verified. Point ca_path at a PEM file "
+    "of the CA that signed it or, knowing the risk, set validate_certs to false"
+)
+HINT_NETWORK = (
+    "Check that the host name and port in url are right, that the server is "
+    "running and reachable from the Ansible controller or managed node that "
+    "runs the module, and the use_proxy setting"
+)
+HINT_TIMEOUT = (
+    "The server accepted the connection but did not answer in time. Check the "
+    "server's health, or raise timeout (seconds per request)"
+)
+HINT_RETRY = "The server reported a temporary failure. Try again later"
+HINT_REDIRECT = (
+    "Redirects are never followed, so credentials cannot leak to another host. "
+    "A redirect to a login page usually means the url lacks the context path, "
+    "such as /datafor, or the credentials were not accepted. Use the final URL"
+)
+
+
+@dataclass(frozen=True)
+class Response:
+    """A checked API answer: the status and the decoded JSON object."""
+
+    status: int
+    data: dict[str, Any]
+
+
+class _Retryable(Exception):
+    """Internal: one try failed in a way that another try may fix."""
+
+    def __init__(self, error: DataforError, retry_after: float | None = None):
+        super().__init__(str(error))
+        self.error = error
+        self.retry_after = retry_after
+
+
+Opener = Callable[..., Any]
+
+
+class DataforClient:
+    """HTTP client for the Datafor API, one instance per module run.
+
+    ``opener`` and ``sleep`` exist so that unit tests can replace the
+    transport and the clock; modules use the defaults.
+    """
+
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        opener: Opener = open_url,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings
+        self._opener = opener
+        self._sleep = sleep
+        self.retry_notes: list[str] = []
+
+    def url_for(self, path: str) -> str:
+        """Join the base URL, which keeps the context path, and an API path."""
+        return self.settings.base_url + "/" + path.lstrip("/")
+
+    def post_json(self, path: str, payload: Mapping[str, Any]) -> Response:
+        """POST a JSON body and return the checked envelope."""
+        body = json.dumps(payload).encode("utf-8")
+        return self.request("POST", path, body, "application/json")
+
+    def post_form(self, path: str, fields: Mapping[str, str]) -> Response:
+        """POST a form body and return the checked envelope."""
+        body = urlencode(fields).encode("utf-8")
+        return self.request("POST", path, body, "application/x-www-form-urlencoded")
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        content_type: str | None = None,
+    ) -> Response:
+        """Send one API request, retrying temporary failures, and check the answer.
+
+        Raises a DataforError subclass on any failure. Authentication failures
+        are never retried.
+        """
+        url = self.url_for(path)
+        max_tries = self.settings.retries + 1
+
+        for attempt in range(1, max_tries + 1):
+            try:
+                status, headers, raw = self._send_once(method, url, body, content_type)
+                return check_response(method, url, status, headers, raw)
+            except _Retryable as retryable:
+                error = retryable.error
+                if attempt == max_tries:
+                    raise _with_tries(error, attempt) from None
+                delay = backoff_delay(attempt, retryable.retry_after)
+                self.retry_notes.append(
+                    f"try {attempt} of {max_tries} failed ({error.cause}); "
+                    f"retrying in {delay:g} s"
+                )
+                self._sleep(delay)
+
+        raise AssertionError("unreachable: the loop returns or raises")
+
+    def _send_once(
+        self, method: str, url: str, body: bytes | None, content_type: str | None
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        headers = {"Accept": "application/json"}
+        headers.update(self.settings.auth_headers())
+        if content_type:
+            headers["Content-Type"] = content_type
+
+        settings = self.settings
+        try:
+            response = self._opener(
+                url,
+                data=body,
+                headers=headers,
+                method=method,
+                use_proxy=settings.use_proxy,
+                timeout=settings.timeout,
+                validate_certs=settings.validate_certs,
+                ca_path=settings.ca_path,
+                http_agent=USER_AGENT,
+                # Never follow: a redirect must not carry credentials elsewhere.
+                follow_redirects="none",
+                # The credentials are set in the headers above. Without these,
+                # urllib would answer a 401 challenge with a second try, and a
+                # second wrong password counts toward the login lockout.
+                force_basic_auth=False,
+                use_netrc=False,
+                use_gssapi=False,
+            )
+            raw = response.read()
+            return _status_of(response), response.headers, raw
+        except urllib.error.HTTPError as http_error:
+            raise _http_error(method, url, http_error, settings.auth_method) from None
+        except (
+            urllib.error.URLError,
+            OSError,
+            http.client.HTTPException,
+            UrlsConnectionError,
+        ) as error:
+            raise _network_error(method, url, error, settings) from None
+
+
+def check_response(
+    method: str, url: str, status: int, headers: Mapping[str, str], raw: bytes
+) -> Response:
+    """Check a 2xx answer: content type, JSON object and ``success`` envelope.
+
+    Datafor reports most errors as HTTP 200 with ``success: false``, so the
+    envelope, not the status, is the truth.
+    """
+    context: dict[str, Any] = {"method": method, "url": url, "status": status}
+    content_type = (headers.get("Content-Type") or "").lower()
+    text = raw.decode("utf-8", errors="replace")
+    stripped = text.lstrip()
+
+    if "html" in content_type or stripped[:1] == "<":
+        raise DataforResponseError(
+            f"the server answered HTTP {status} with an HTML page",
+            hint=HINT_CONTEXT_PATH,
+            body_excerpt=_html_title(text),
+            **context,
+        )
+    if not stripped:
+        raise DataforResponseError(
+            f"the server answered HTTP {status} with an empty body",
+            hint=HINT_CONTEXT_PATH,
+            **context,
+        )
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise DataforResponseError(
+            f"the body is not valid JSON ({error.__class__.__name__}: {error}); "
+            f"content type {content_type or 'not given'!r}",
+            hint=HINT_CONTEXT_PATH + ". A cut-off body means the connection broke",
+            body_excerpt=excerpt(text),
+            **context,
+        ) from None
+    if not isinstance(data, dict):
+        raise DataforResponseError(
+            f"the JSON body is a {_json_type(data)}, not an object",
+            hint=HINT_CONTEXT_PATH,
+            body_excerpt=excerpt(text),
+            **context,
+        )
+
+    _check_envelope(data, context, text)
+    return Response(status=status, data=data)
+
+
+def _check_envelope(data: dict[str, Any], context: dict[str, Any], text: str) -> None:
+    success = data.get("success")
+    if success is True:
+        return
+
+    server_msg = _text_or_none(data.get("msg"))
+    server_code = _text_or_none(data.get("code"))
+    if "success" not in data:
+        raise DataforResponseError(
+            "the JSON body has no 'success' field, so it is not a Datafor API answer",
+            hint=HINT_CONTEXT_PATH,
+            body_excerpt=excerpt(text),
+            **context,
+        )
+    if success not in (False, "false", 0):
+        raise DataforResponseError(
+            f"the 'success' field is {success!r}, neither true nor false",
+            body_excerpt=excerpt(text),
+            **context,
+        )
+    if server_code == "403" or "no permission" in (server_msg or "").lower():
+        raise DataforPermissionError(
+            "the server refused the request (success: false)",
+            hint=HINT_PERMISSION,
+            server_msg=server_msg,
+            server_code=server_code,
+            **context,
+        )
+    if server_code == "401":
+        raise DataforAPIError(
+            "the server did not accept the credentials (success: false)",
+            hint=HINT_AUTH,
+            server_msg=server_msg,
+            server_code=server_code,
+            **context,
+        )
+    raise DataforAPIError(
+        "the server reported a failure (success: false)"
+        + ("" if server_msg else " without a message"),
+        hint="Check the Datafor server log for the cause",
+        server_msg=server_msg,
+        server_code=server_code,
+        **context,
+    )
+
+
+def _http_error(
+    method: str, url: str, error: urllib.error.HTTPError, auth_method: str
+) -> Exception:
+    status = error.code
+    # HTTPError.headers is an email.message.Message, which reads like a Mapping.
+    headers: Any = error.headers or {}
+    try:
+        raw = error.read() or b""
+    except (OSError, http.client.HTTPException):
+        raw = b""
+    server_msg, server_code = _server_fields(raw)
+    context: dict[str, Any] = {
+        "method": method,
+        "url": url,
+        "status": status,
+        "server_msg": server_msg,
+        "server_code": server_code,
+    }
+
+    if status == 401:
+        hint = HINT_STALE_COOKIE if auth_method == "session_cookie" else HINT_AUTH
+        return DataforAuthenticationError("HTTP 401 Unauthorized", hint=hint, **context)
+    if 300 <= status < 400:
+        location = _safe_location(headers.get("Location"))
+        return DataforRedirectError(
+            f"HTTP {status} redirect to {location}",
+            hint=HINT_REDIRECT,
+            **context,
+        )
+
+    reason = http.client.responses.get(status, "")
+    cause = f"HTTP {status} {reason}".strip()
+    body_excerpt = None if server_msg else _body_summary(raw, headers)
+    if status in RETRY_STATUSES:
+        retry_after = parse_retry_after(headers.get("Retry-After"))
+        return _Retryable(
+            DataforHTTPError(
+                cause, hint=HINT_RETRY, body_excerpt=body_excerpt, **context
+            ),
+            retry_after=retry_after,
+        )
+    hint = "Check the Datafor server log for the cause"
+    if status == 404:
+        hint = HINT_CONTEXT_PATH.replace("JSON was expected. ", "")
+    if status == 403:
+        hint = HINT_PERMISSION + ", and check any proxy in front of Datafor"
+    return DataforHTTPError(cause, hint=hint, body_excerpt=body_excerpt, **context)
+
+
+def _network_error(
+    method: str, url: str, error: BaseException, settings: ConnectionSettings
+) -> Exception:
+    reason: Any = error.reason if isinstance(error, urllib.error.URLError) else error
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    where = f"{parts.hostname}:{port}"
+    context: dict[str, Any] = {"method": method, "url": url}
+
+    if isinstance(reason, ssl.SSLCertVerificationError) or (
+        isinstance(reason, ssl.SSLError) and "CERTIFICATE_VERIFY_FAILED" in str(reason)
+    ):
+        detail = getattr(reason, "verify_message", None) or str(reason)
+        return DataforTLSError(
+            f"TLS certificate verification for {where} failed: {detail}",
+            hint=HINT_TLS,
+            **context,
+        )
+    if isinstance(reason, ssl.SSLError):
+        return DataforTLSError(
+            f"the TLS handshake with {where} failed: {reason}",
+            hint="Check that the url scheme matches the server (http or https)",
+            **context,
+        )
+    if isinstance(reason, (socket.timeout, TimeoutError)):
+        return _Retryable(
+            DataforTimeoutError(
+                f"no answer from {where} within {settings.timeout} s",
+                hint=HINT_TIMEOUT,
+                **context,
+            )
+        )
+    if isinstance(reason, socket.gaierror):
+        return _Retryable(
+            DataforConnectionError(
+                f"the host name {parts.hostname!r} could not be resolved ({reason})",
+                hint=HINT_NETWORK,
+                **context,
+            )
+        )
+    if isinstance(reason, ConnectionRefusedError):
+        cause = f"the connection to {where} was refused"
+    elif isinstance(reason, (ConnectionResetError, http.client.HTTPException)):
+        cause = f"the connection to {where} broke before the answer was complete"
+    else:
+        cause = f"the connection to {where} failed ({reason})"
+    return _Retryable(DataforConnectionError(cause, hint=HINT_NETWORK, **context))
+
+
+def backoff_delay(attempt: int, retry_after: float | None) -> float:
+    """Return the seconds to wait before the next try.
+
+    ``Retry-After`` wins when the server sends it, capped at RETRY_AFTER_MAX;
+    otherwise the delay doubles with each try up to BACKOFF_MAX.
+    """
+    if retry_after is not None:
+        return max(0.0, min(retry_after, RETRY_AFTER_MAX))
+    return float(min(BACKOFF_BASE * 2 ** (attempt - 1), BACKOFF_MAX))
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Parse ``Retry-After`` as seconds or an HTTP-date; None when unusable."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment is None or moment.tzinfo is None:
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, moment.timestamp() - current)
+
+
+def _with_tries(error: DataforError, tries: int) -> DataforError:
+    """Rebuild the error's message so that it says how many tries were made."""
+    error.tries = tries
+    error.args = (error.message(),)
+    return error
+
+
+def _status_of(response: Any) -> int:
+    status = getattr(response, "status", None)
+    if status is None:
+        status = response.getcode()
+    return int(status)
+
+
+def _server_fields(raw: bytes) -> tuple[str | None, str | None]:
+    """Read ``msg`` and ``code`` from a JSON error body, if it is one."""
+    try:
+        data = json.loads(raw.decode("utf-8", errors="replace"))
+    except ValueError:
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    return _text_or_none(data.get("msg")), _text_or_none(data.get("code"))
+
+
+def _body_summary(raw: bytes, headers: Mapping[str, str]) -> str | None:
+    text = raw.decode("utf-8", errors="replace")
+    content_type = (headers.get("Content-Type") or "").lower()
+    if "html" in content_type or text.lstrip()[:1] == "<":
+        return _html_title(text)
+    return excerpt(text)
+
+
+def _html_title(text: str) -> str | None:
+    """Return the page title or first heading, which says more than raw markup."""
+    lowered = text.lower()
+    for tag in ("title", "h1"):
+        start = lowered.find(f"<{tag}")
+        if start == -1:
+            continue
+        start = lowered.find(">", start) + 1
+        end = lowered.find(f"</{tag}>", start)
+        if start > 0 and end > start:
+            title = excerpt(text[start:end])
+            if title:
+                return f"an HTML page titled {title!r}"
+    return excerpt(text)
+
+
+def _safe_location(location: str | None) -> str:
+    """Show a redirect target without userinfo or query, which may hold secrets."""
+    if not location:
+        return "an unnamed location"
+    try:
+        parts = urlsplit(location)
+    except ValueError:
+        return "an unparsable location"
+    netloc = parts.netloc.rpartition("@")[2]
+    shown = f"{parts.scheme}://{netloc}{parts.path}" if netloc else parts.path
+    return shown or "an unnamed location"
+
+
+def _text_or_none(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    return type(value).__name__

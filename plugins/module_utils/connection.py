@@ -1,0 +1,288 @@
+# Copyright: Datafor collection maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Connection options shared by every datafor.platform module.
+
+``connection_argument_spec()`` is the argument spec that matches the
+``datafor.platform.connection`` doc fragment, and ``ConnectionSettings``
+validates the parsed values once, before any request is sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from ansible.module_utils.basic import env_fallback
+from ansible_collections.datafor.platform.plugins.module_utils.errors import (
+    DataforOptionsError,
+)
+
+DEFAULT_TIMEOUT = 30
+DEFAULT_RETRIES = 3
+# A bound on retries keeps an unattended run from hammering a failing server.
+MAX_RETRIES = 10
+
+AUTH_HINT = (
+    "Set exactly one way to authenticate: username with password, token, or "
+    "session_cookie, as module options or through the DATAFOR_USERNAME, "
+    "DATAFOR_PASSWORD, DATAFOR_TOKEN or DATAFOR_SESSION_COOKIE environment "
+    "variables"
+)
+
+# RFC 6265 cookie-octets: printable ASCII without space, quote, comma,
+# semicolon and backslash.
+_COOKIE_VALUE = re.compile(r"^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]+$")
+_COOKIE_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+
+
+def connection_argument_spec() -> dict[str, dict[str, Any]]:
+    """Build the argument spec of the connection options."""
+    return {
+        "url": {
+            "type": "str",
+            "required": True,
+            "fallback": (env_fallback, ["DATAFOR_URL"]),
+        },
+        "username": {
+            "type": "str",
+            "fallback": (env_fallback, ["DATAFOR_USERNAME"]),
+        },
+        "password": {
+            "type": "str",
+            "no_log": True,
+            "fallback": (env_fallback, ["DATAFOR_PASSWORD"]),
+        },
+        "token": {
+            "type": "str",
+            "no_log": True,
+            "fallback": (env_fallback, ["DATAFOR_TOKEN"]),
+        },
+        "session_cookie": {
+            "type": "str",
+            "no_log": True,
+            "fallback": (env_fallback, ["DATAFOR_SESSION_COOKIE"]),
+        },
+        "validate_certs": {"type": "bool", "default": True},
+        "ca_path": {"type": "path"},
+        "timeout": {"type": "int", "default": DEFAULT_TIMEOUT},
+        "use_proxy": {"type": "bool", "default": True},
+        "retries": {"type": "int", "default": DEFAULT_RETRIES},
+    }
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """Validated connection options.
+
+    ``base_url`` ends without a slash and keeps the context path, for example
+    ``https://bi.example.com:28080/datafor``. Exactly one of ``password``,
+    ``token`` and ``session_cookie`` is set.
+    """
+
+    base_url: str
+    username: str | None = None
+    password: str | None = None
+    token: str | None = None
+    session_cookie: str | None = None
+    validate_certs: bool = True
+    ca_path: str | None = None
+    timeout: int = DEFAULT_TIMEOUT
+    use_proxy: bool = True
+    retries: int = DEFAULT_RETRIES
+
+    def __repr__(self) -> str:
+        # The generated repr would print the secrets.
+        return f"ConnectionSettings({self.base_url!r}, auth={self.auth_method})"
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> ConnectionSettings:
+        """Validate module parameters and build the settings.
+
+        Raises DataforOptionsError with the option name and the fix.
+        """
+        settings = cls(
+            base_url=_normalise_url(params.get("url")),
+            username=_blank_to_none(params.get("username")),
+            password=params.get("password") or None,
+            token=_blank_to_none(params.get("token")),
+            session_cookie=_blank_to_none(params.get("session_cookie")),
+            validate_certs=bool(params.get("validate_certs", True)),
+            ca_path=params.get("ca_path") or None,
+            timeout=_check_range("timeout", params.get("timeout"), 1, 3600),
+            use_proxy=bool(params.get("use_proxy", True)),
+            retries=_check_range("retries", params.get("retries"), 0, MAX_RETRIES),
+        )
+        settings._check_authentication()
+        if settings.session_cookie is not None:
+            cookie_header(settings.session_cookie)
+        if settings.token is not None and not _is_header_safe(settings.token):
+            raise DataforOptionsError(
+                "The token contains spaces or control characters",
+                hint="Pass the JWT itself, without the 'Bearer' prefix",
+            )
+        return settings
+
+    @property
+    def auth_method(self) -> str:
+        """Name of the way this client authenticates: basic, token or cookie."""
+        if self.token is not None:
+            return "token"
+        if self.session_cookie is not None:
+            return "session_cookie"
+        return "basic"
+
+    def auth_headers(self) -> dict[str, str]:
+        """Build the headers that carry the credentials on every request."""
+        if self.token is not None:
+            return {"Authorization": f"Bearer {self.token}"}
+        if self.session_cookie is not None:
+            return {"Cookie": cookie_header(self.session_cookie)}
+        pair = f"{self.username}:{self.password}".encode()
+        return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
+
+    def secrets(self) -> list[str]:
+        """List the secret values, so that callers can mask them in any text."""
+        values = [self.password, self.token, self.session_cookie]
+        found = [value for value in values if value]
+        found.extend(self.auth_headers().values())
+        return found
+
+    def _check_authentication(self) -> None:
+        given = []
+        if self.username is not None or self.password is not None:
+            given.append("username/password")
+        if self.token is not None:
+            given.append("token")
+        if self.session_cookie is not None:
+            given.append("session_cookie")
+
+        if not given:
+            raise DataforOptionsError("No credentials were given", hint=AUTH_HINT)
+        if len(given) > 1:
+            raise DataforOptionsError(
+                "More than one way to authenticate was given: " + ", ".join(given),
+                hint=AUTH_HINT,
+            )
+        if given == ["username/password"]:
+            if self.username is None:
+                raise DataforOptionsError(
+                    "password was given without username", hint=AUTH_HINT
+                )
+            if self.password is None:
+                raise DataforOptionsError(
+                    "username was given without password", hint=AUTH_HINT
+                )
+            if ":" in self.username:
+                raise DataforOptionsError(
+                    "username contains ':', which HTTP Basic authentication "
+                    "cannot carry",
+                    hint="Check the user name",
+                )
+
+
+def cookie_header(session_cookie: str) -> str:
+    """Build a ``Cookie`` header value from a JSESSIONID value or a whole header.
+
+    A value without ``=`` is a bare JSESSIONID. Raises DataforOptionsError for
+    values that would break the header, without echoing the secret.
+    """
+    value = session_cookie.strip()
+    if value.lower().startswith("cookie:"):
+        value = value[len("cookie:") :].strip()
+
+    if "=" not in value:
+        if not _COOKIE_VALUE.match(value):
+            raise _cookie_error()
+        return f"JSESSIONID={value}"
+
+    pairs = [pair.strip() for pair in value.split(";") if pair.strip()]
+    for pair in pairs:
+        name, _, cookie_value = pair.partition("=")
+        if not _COOKIE_NAME.match(name) or not _is_cookie_value(cookie_value):
+            raise _cookie_error()
+    return "; ".join(pairs)
+
+
+def _is_cookie_value(value: str) -> bool:
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    return value == "" or bool(_COOKIE_VALUE.match(value))
+
+
+def _cookie_error() -> DataforOptionsError:
+    return DataforOptionsError(
+        "session_cookie is not a valid cookie value",
+        hint=(
+            "Pass the JSESSIONID value alone, or a Cookie header value such as "
+            "'JSESSIONID=...; session-expiry=...'"
+        ),
+    )
+
+
+def _is_header_safe(value: str) -> bool:
+    return all(0x21 <= ord(char) <= 0x7E for char in value)
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _check_range(name: str, value: Any, minimum: int, maximum: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise DataforOptionsError(f"{name} must be an integer, got {value!r}")
+    if not minimum <= value <= maximum:
+        raise DataforOptionsError(
+            f"{name} must be between {minimum} and {maximum}, got {value}"
+        )
+    return value
+
+
+def _normalise_url(url: Any) -> str:
+    example = "Use the server's base URL, e.g. https://bi.example.com:28080/datafor"
+    if not isinstance(url, str) or not url.strip():
+        raise DataforOptionsError("url is missing", hint=example)
+
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise DataforOptionsError(
+            f"url must start with http:// or https:// and name a host, "
+            f"got {_redact_url(url)!r}",
+            hint=example,
+        )
+    if parts.username is not None or parts.password is not None:
+        raise DataforOptionsError(
+            "url contains credentials",
+            hint="Remove them from the URL and set username and password instead",
+        )
+    if parts.query or parts.fragment:
+        raise DataforOptionsError(
+            "url contains a query string or fragment",
+            hint="Give the base URL only; pass a token with the token option",
+        )
+    try:
+        # Reading the port validates it: urlsplit only parses it lazily.
+        parts.port  # noqa: B018
+    except ValueError:
+        raise DataforOptionsError(
+            f"url has an invalid port: {_redact_url(url)!r}", hint=example
+        ) from None
+
+    path = parts.path.rstrip("/")
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def _redact_url(url: str) -> str:
+    """Strip userinfo, query and fragment, which may carry credentials."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc.rpartition("@")[2]
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    except ValueError:
+        return "<unparsable URL>"

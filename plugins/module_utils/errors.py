@@ -1,0 +1,167 @@
+# Copyright: Datafor collection maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Exception types of the datafor.platform collection.
+
+Code in module_utils raises these and never calls ``fail_json``. A module turns
+them into one failure message at its boundary: ``str(error)`` is that message
+and ``error.details()`` the structured fields. No attribute ever holds a
+password, token or cookie value, and URLs are stored without credentials or
+query strings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+BODY_EXCERPT_CHARS = 200
+
+
+def excerpt(body: bytes | str | None, limit: int = BODY_EXCERPT_CHARS) -> str | None:
+    """Shorten a response body to one line of at most ``limit`` characters."""
+    if body is None:
+        return None
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", errors="replace")
+    text = " ".join(body.split())
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    return text or None
+
+
+class DataforError(Exception):
+    """Base of every error the collection raises; ``str()`` is the user message.
+
+    ``cause`` says what went wrong and ``hint`` what to do next. The request
+    fields are filled in when the error concerns an HTTP request.
+    """
+
+    kind = "error"
+
+    def __init__(
+        self,
+        cause: str,
+        *,
+        hint: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+        status: int | None = None,
+        server_msg: str | None = None,
+        server_code: str | None = None,
+        body_excerpt: str | None = None,
+        tries: int | None = None,
+    ) -> None:
+        self.cause = cause
+        self.hint = hint
+        self.method = method
+        self.url = url
+        self.status = status
+        self.server_msg = server_msg
+        self.server_code = server_code
+        self.body_excerpt = body_excerpt
+        self.tries = tries
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        """Compose the one-paragraph message: request, cause, server text, hint."""
+        parts = []
+        if self.method and self.url:
+            request = f"{self.method} {self.url} failed"
+            if self.tries and self.tries > 1:
+                request += f" after {self.tries} tries"
+            parts.append(request + ":")
+        parts.append(_sentence(self.cause))
+        server = []
+        if self.server_msg:
+            server.append(f"msg {self.server_msg!r}")
+        if self.server_code is not None:
+            server.append(f"code {self.server_code!r}")
+        if server:
+            parts.append("The server returned " + ", ".join(server) + ".")
+        if self.body_excerpt:
+            parts.append(f"Response body begins: {self.body_excerpt}")
+        if self.hint:
+            parts.append(_sentence(self.hint))
+        return " ".join(parts)
+
+    def details(self) -> dict[str, Any]:
+        """Return the structured fields that a module adds to its failure result."""
+        return {
+            "kind": self.kind,
+            "method": self.method,
+            "url": self.url,
+            "status": self.status,
+            "server_msg": self.server_msg,
+            "server_code": self.server_code,
+            "tries": self.tries,
+        }
+
+
+class DataforOptionsError(DataforError):
+    """Invalid or contradictory module options, found before any request."""
+
+    kind = "options"
+
+
+class DataforConnectionError(DataforError):
+    """No HTTP answer: refused connection, DNS failure, reset or proxy failure."""
+
+    kind = "connection"
+
+
+class DataforTimeoutError(DataforConnectionError):
+    """The server accepted the connection but did not answer within the timeout."""
+
+    kind = "timeout"
+
+
+class DataforTLSError(DataforConnectionError):
+    """The TLS handshake failed, usually on certificate verification."""
+
+    kind = "tls"
+
+
+class DataforHTTPError(DataforError):
+    """The server answered with an HTTP status other than 2xx."""
+
+    kind = "http"
+
+
+class DataforAuthenticationError(DataforHTTPError):
+    """HTTP 401: the credentials, token or session cookie were not accepted."""
+
+    kind = "authentication"
+
+
+class DataforRedirectError(DataforHTTPError):
+    """The server answered with a redirect, which the collection never follows."""
+
+    kind = "redirect"
+
+
+class DataforResponseError(DataforError):
+    """The body is not the JSON document the API documents."""
+
+    kind = "response"
+
+
+class DataforAPIError(DataforError):
+    """The server answered ``success: false`` in the response envelope."""
+
+    kind = "api"
+
+
+class DataforPermissionError(DataforAPIError):
+    """The server answered ``no permission``: the user is not an Administrator."""
+
+    kind = "permission"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    if text[-1] not in ".!?":
+        text += "."
+    return text
