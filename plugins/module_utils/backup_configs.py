@@ -25,6 +25,7 @@ from ansible_collections.datafor.platform.plugins.module_utils.client import (
 )
 from ansible_collections.datafor.platform.plugins.module_utils.errors import (
     DataforResponseError,
+    json_type_name,
 )
 
 QUERY_PATH = "plugin/datafor-backup/api/query"
@@ -113,8 +114,8 @@ def records_from_envelope(envelope: dict[str, Any], url: str) -> QueryResult:
         return QueryResult(records=[], oddities=[Oddity("data_null", "-")])
     if not isinstance(data, list):
         raise DataforResponseError(
-            f"'data' is a {type(data).__name__}, not the documented list of "
-            "backup configs",
+            f"'data' is a JSON {json_type_name(data)}, not the documented list "
+            "of backup configs",
             hint="Check that url points at a Datafor server with the backup plugin",
             **context,
         )
@@ -194,9 +195,9 @@ def select_backups(
     ]
     found_names = {backup["name"] for backup in kept}
     found_ids = {backup["id"] for backup in kept}
-    missing = [name for name in _unique(names or []) if name not in found_names]
-    missing += [item for item in _unique(ids or []) if item not in found_ids]
-    return kept, missing
+    missing = [name for name in names or [] if name not in found_names]
+    missing += [item for item in ids or [] if item not in found_ids]
+    return kept, _unique(missing)
 
 
 def _unique(values: Iterable[str]) -> list[str]:
@@ -250,7 +251,7 @@ def _parse_json_text(value: Any) -> tuple[bool, Any]:
         return True, value
     try:
         return True, json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False, None
 
 
@@ -291,7 +292,10 @@ def _schedule(value: Any, note: Any) -> dict[str, Any] | None:
     for key, item in trigger.items():
         name = "type" if key == "uiPassParam" else snake_case(str(key))
         schedule[name] = item
-    if schedule["type"] is not None and schedule["type"] not in TRIGGER_TYPES:
+    trigger_type = schedule["type"]
+    if trigger_type is not None and (
+        not isinstance(trigger_type, str) or trigger_type not in TRIGGER_TYPES
+    ):
         note("schedule_type")
     return schedule
 
@@ -302,17 +306,13 @@ def _unwrap_trigger(decoded: Any) -> dict[str, Any] | None:
     Pentaho wraps each trigger in a key naming its class (complexJobTrigger,
     simpleJobTrigger, cronJobTrigger); a bare trigger object is accepted too.
     """
-    if not isinstance(decoded, dict):
+    if not isinstance(decoded, dict) or not decoded:
         return None
-    wrapped = [
-        value
-        for key, value in decoded.items()
-        if str(key).endswith("JobTrigger") and isinstance(value, dict)
-    ]
-    if len(wrapped) == 1:
-        return wrapped[0]
-    if not wrapped and decoded:
+    wrapped = [value for key, value in decoded.items() if key.endswith("JobTrigger")]
+    if not wrapped:
         return decoded
+    if len(wrapped) == 1 and isinstance(wrapped[0], dict):
+        return wrapped[0]
     return None
 
 
@@ -428,4 +428,6 @@ def describe_oddities(oddities: Iterable[Oddity]) -> list[str]:
 def _type_oddity_text(kind: str) -> tuple[str, str]:
     """Describe a ``<field>_type`` oddity: a field of an unexpected JSON type."""
     field_name = kind.rsplit("_", 1)[0]
-    return f"a '{field_name}' of an unexpected type", "the matching field is null"
+    article = "an" if field_name[:1] in "aeiou" else "a"
+    problem = f"{article} '{field_name}' of an unexpected type"
+    return problem, "the matching field is null"

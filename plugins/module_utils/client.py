@@ -15,6 +15,7 @@ from __future__ import annotations
 import email.utils
 import http.client
 import json
+import re
 import socket
 import ssl
 import time
@@ -26,6 +27,7 @@ from urllib.parse import urlencode, urlsplit
 
 from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
 from ansible.module_utils.urls import open_url
+
 from ansible_collections.datafor.platform.plugins.module_utils.connection import (
     ConnectionSettings,
 )
@@ -41,6 +43,7 @@ from ansible_collections.datafor.platform.plugins.module_utils.errors import (
     DataforTimeoutError,
     DataforTLSError,
     excerpt,
+    json_type_name,
 )
 
 USER_AGENT = "datafor.platform-ansible-collection"
@@ -163,13 +166,15 @@ class DataforClient:
             try:
                 status, headers, raw = self._send_once(method, url, body, content_type)
                 return check_response(method, url, status, headers, raw)
+            except DataforError as final_error:
+                raise final_error.redact(self.settings.secrets()) from None
             except _Retryable as retryable:
-                error = retryable.error
+                failure = retryable.error.redact(self.settings.secrets())
                 if attempt == max_tries:
-                    raise _with_tries(error, attempt) from None
+                    raise _with_tries(failure, attempt) from None
                 delay = backoff_delay(attempt, retryable.retry_after)
                 self.retry_notes.append(
-                    f"try {attempt} of {max_tries} failed ({error.cause}); "
+                    f"try {attempt} of {max_tries} failed ({failure.cause}); "
                     f"retrying in {delay:g} s"
                 )
                 self._sleep(delay)
@@ -246,7 +251,7 @@ def check_response(
         )
     try:
         data = json.loads(text)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise DataforResponseError(
             f"the body is not valid JSON ({error.__class__.__name__}: {error}); "
             f"content type {content_type or 'not given'!r}",
@@ -256,7 +261,7 @@ def check_response(
         ) from None
     if not isinstance(data, dict):
         raise DataforResponseError(
-            f"the JSON body is a {_json_type(data)}, not an object",
+            f"the JSON body is a {json_type_name(data)}, not an object",
             hint=HINT_CONTEXT_PATH,
             body_excerpt=excerpt(text),
             **context,
@@ -268,7 +273,7 @@ def check_response(
 
 def _check_envelope(data: dict[str, Any], context: dict[str, Any], text: str) -> None:
     success = data.get("success")
-    if success is True:
+    if _is_json_flag(success, True):
         return
 
     server_msg = _text_or_none(data.get("msg"))
@@ -280,9 +285,9 @@ def _check_envelope(data: dict[str, Any], context: dict[str, Any], text: str) ->
             body_excerpt=excerpt(text),
             **context,
         )
-    if success not in (False, "false", 0):
+    if not _is_json_flag(success, False):
         raise DataforResponseError(
-            f"the 'success' field is {success!r}, neither true nor false",
+            f"the 'success' field is {json.dumps(success)}, neither true nor false",
             body_excerpt=excerpt(text),
             **context,
         )
@@ -426,7 +431,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    if re.fullmatch(r"[0-9]+", value):
         return float(value)
     try:
         moment = email.utils.parsedate_to_datetime(value)
@@ -456,7 +461,7 @@ def _server_fields(raw: bytes) -> tuple[str | None, str | None]:
     """Read ``msg`` and ``code`` from a JSON error body, if it is one."""
     try:
         data = json.loads(raw.decode("utf-8", errors="replace"))
-    except ValueError:
+    except (ValueError, RecursionError):
         return None, None
     if not isinstance(data, dict):
         return None, None
@@ -500,22 +505,17 @@ def _safe_location(location: str | None) -> str:
     return shown or "an unnamed location"
 
 
+def _is_json_flag(value: Any, flag: bool) -> bool:
+    """Match a JSON boolean, also sent as "true"/"false" or 1/0 by some pages."""
+    if isinstance(value, bool):
+        return value is flag
+    if isinstance(value, int):
+        return value == int(flag)
+    return isinstance(value, str) and value == ("true" if flag else "false")
+
+
 def _text_or_none(value: Any) -> str | None:
     if value is None:
         return None
     text = str(value).strip()
     return text or None
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "list"
-    return type(value).__name__

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ansible.module_utils.basic import env_fallback
+
 from ansible_collections.datafor.platform.plugins.module_utils.errors import (
     DataforOptionsError,
 )
@@ -201,7 +202,7 @@ def cookie_header(session_cookie: str) -> str:
 
     pairs = [pair.strip() for pair in value.split(";") if pair.strip()]
     for pair in pairs:
-        name, _, cookie_value = pair.partition("=")
+        name, cookie_value = pair.split("=", 1) if "=" in pair else (pair, "")
         if not _COOKIE_NAME.match(name) or not _is_cookie_value(cookie_value):
             raise _cookie_error()
     return "; ".join(pairs)
@@ -249,13 +250,26 @@ def _normalise_url(url: Any) -> str:
     if not isinstance(url, str) or not url.strip():
         raise DataforOptionsError("url is missing", hint=example)
 
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        raise DataforOptionsError(
+            f"url is not a valid URL: {_redact_url(url)!r}", hint=example
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise DataforOptionsError(
             f"url must start with http:// or https:// and name a host, "
             f"got {_redact_url(url)!r}",
             hint=example,
         )
+    try:
+        # The same check that the socket layer makes; without it a label of
+        # more than 63 characters raises UnicodeError from deep in urllib.
+        parts.hostname.encode("idna")
+    except UnicodeError:
+        raise DataforOptionsError(
+            f"url has an invalid host name: {parts.hostname!r}", hint=example
+        ) from None
     if parts.username is not None or parts.password is not None:
         raise DataforOptionsError(
             "url contains credentials",
@@ -268,11 +282,13 @@ def _normalise_url(url: Any) -> str:
         )
     try:
         # Reading the port validates it: urlsplit only parses it lazily.
-        parts.port  # noqa: B018
+        port = parts.port
     except ValueError:
+        port = 0
+    if port == 0:
         raise DataforOptionsError(
             f"url has an invalid port: {_redact_url(url)!r}", hint=example
-        ) from None
+        )
 
     path = parts.path.rstrip("/")
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))

@@ -84,6 +84,19 @@ class DataforError(Exception):
             parts.append(_sentence(self.hint))
         return " ".join(parts)
 
+    def redact(self, secrets: list[str]) -> DataforError:
+        """Mask secrets that a server echoed into the message, and return self.
+
+        A server may repeat a cookie or header in its ``msg`` or error page.
+        """
+        self.cause = redact(self.cause, secrets) or ""
+        self.hint = redact(self.hint, secrets)
+        self.server_msg = redact(self.server_msg, secrets)
+        self.server_code = redact(self.server_code, secrets)
+        self.body_excerpt = redact(self.body_excerpt, secrets)
+        self.args = (self.message(),)
+        return self
+
     def details(self) -> dict[str, Any]:
         """Return the structured fields that a module adds to its failure result."""
         return {
@@ -158,10 +171,35 @@ class DataforPermissionError(DataforAPIError):
 
 
 def _sentence(text: str) -> str:
+    """End a clause with a full stop; the case of option names stays as written."""
     text = text.strip()
-    if not text:
-        return text
-    text = text[0].upper() + text[1:]
-    if text[-1] not in ".!?":
+    if text and text[-1] not in ".!?":
         text += "."
+    return text
+
+
+def json_type_name(value: Any) -> str:
+    """Name the JSON type of a decoded value, as a user reading the body sees it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def redact(text: str | None, secrets: list[str]) -> str | None:
+    """Replace every secret value in ``text`` with ``********``."""
+    if text is None:
+        return None
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret:
+            text = text.replace(secret, "********")
     return text

@@ -19,7 +19,7 @@ description:
     cannot read, comes back as null with one warning per kind of problem; the
     record as received is always in RV(backups[].raw).
 author:
-  - Datafor collection maintainers
+  - Datafor collection maintainers (@datafor)
 extends_documentation_fragment:
   - datafor.platform.connection
   - ansible.builtin.action_common_attributes
@@ -316,6 +316,7 @@ error:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+
 from ansible_collections.datafor.platform.plugins.module_utils.backup_configs import (
     describe_oddities,
     normalise_backup_config,
