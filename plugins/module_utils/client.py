@@ -240,7 +240,7 @@ def check_response(
         raise DataforResponseError(
             f"the server answered HTTP {status} with an HTML page",
             hint=HINT_CONTEXT_PATH,
-            body_excerpt=_html_title(text),
+            **_body_summary(raw, headers),
             **context,
         )
     if not stripped:
@@ -349,13 +349,11 @@ def _http_error(
 
     reason = http.client.responses.get(status, "")
     cause = f"HTTP {status} {reason}".strip()
-    body_excerpt = None if server_msg else _body_summary(raw, headers)
+    summary: dict[str, Any] = {} if server_msg else _body_summary(raw, headers)
     if status in RETRY_STATUSES:
         retry_after = parse_retry_after(headers.get("Retry-After"))
         return _Retryable(
-            DataforHTTPError(
-                cause, hint=HINT_RETRY, body_excerpt=body_excerpt, **context
-            ),
+            DataforHTTPError(cause, hint=HINT_RETRY, **summary, **context),
             retry_after=retry_after,
         )
     hint = "Check the Datafor server log for the cause"
@@ -363,7 +361,7 @@ def _http_error(
         hint = HINT_CONTEXT_PATH.replace("JSON was expected. ", "")
     if status == 403:
         hint = HINT_PERMISSION + ", and check any proxy in front of Datafor"
-    return DataforHTTPError(cause, hint=hint, body_excerpt=body_excerpt, **context)
+    return DataforHTTPError(cause, hint=hint, **summary, **context)
 
 
 def _network_error(
@@ -468,16 +466,19 @@ def _server_fields(raw: bytes) -> tuple[str | None, str | None]:
     return _text_or_none(data.get("msg")), _text_or_none(data.get("code"))
 
 
-def _body_summary(raw: bytes, headers: Mapping[str, str]) -> str | None:
+def _body_summary(raw: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
+    """Summarise a body for a message: an HTML page by its title, text by excerpt."""
     text = raw.decode("utf-8", errors="replace")
     content_type = (headers.get("Content-Type") or "").lower()
     if "html" in content_type or text.lstrip()[:1] == "<":
-        return _html_title(text)
-    return excerpt(text)
+        title = _html_title(text)
+        if title:
+            return {"page_title": title}
+    return {"body_excerpt": excerpt(text)}
 
 
 def _html_title(text: str) -> str | None:
-    """Return the page title or first heading, which says more than raw markup."""
+    """Return the page's title or first heading, which says more than its markup."""
     lowered = text.lower()
     for tag in ("title", "h1"):
         start = lowered.find(f"<{tag}")
@@ -488,8 +489,8 @@ def _html_title(text: str) -> str | None:
         if start > 0 and end > start:
             title = excerpt(text[start:end])
             if title:
-                return f"an HTML page titled {title!r}"
-    return excerpt(text)
+                return title
+    return None
 
 
 def _safe_location(location: str | None) -> str:

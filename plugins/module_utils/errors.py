@@ -33,7 +33,8 @@ class DataforError(Exception):
     """Base of every error the collection raises; ``str()`` is the user message.
 
     ``cause`` says what went wrong and ``hint`` what to do next. The request
-    fields are filled in when the error concerns an HTTP request.
+    fields are filled in when the error concerns an HTTP request; an HTML
+    answer is summarised by its ``page_title``, any other by ``body_excerpt``.
     """
 
     kind = "error"
@@ -49,6 +50,7 @@ class DataforError(Exception):
         server_msg: str | None = None,
         server_code: str | None = None,
         body_excerpt: str | None = None,
+        page_title: str | None = None,
         tries: int | None = None,
     ) -> None:
         self.cause = cause
@@ -59,6 +61,7 @@ class DataforError(Exception):
         self.server_msg = server_msg
         self.server_code = server_code
         self.body_excerpt = body_excerpt
+        self.page_title = page_title
         self.tries = tries
         super().__init__(self.message())
 
@@ -78,8 +81,10 @@ class DataforError(Exception):
             server.append(f"code {self.server_code!r}")
         if server:
             parts.append("The server returned " + ", ".join(server) + ".")
-        if self.body_excerpt:
-            parts.append(f"Response body begins: {self.body_excerpt}")
+        if self.page_title:
+            parts.append(f"The response is an HTML page titled {self.page_title!r}.")
+        elif self.body_excerpt:
+            parts.append(_sentence(f"The response body begins: {self.body_excerpt}"))
         if self.hint:
             parts.append(_sentence(self.hint))
         return " ".join(parts)
@@ -94,6 +99,7 @@ class DataforError(Exception):
         self.server_msg = redact(self.server_msg, secrets)
         self.server_code = redact(self.server_code, secrets)
         self.body_excerpt = redact(self.body_excerpt, secrets)
+        self.page_title = redact(self.page_title, secrets)
         self.args = (self.message(),)
         return self
 

@@ -291,7 +291,7 @@ def test_check_response_rejects_html(content_type, body):
 
     assert error.kind == DataforResponseError.kind
     assert error.cause == "the server answered HTTP 200 with an HTML page"
-    assert error.body_excerpt == "an HTML page titled 'Datafor Login'"
+    assert error.page_title == "Datafor Login"
     assert error.status == 200
     assert "The url may lack the context path, such as /datafor" in str(error)
 
@@ -299,7 +299,7 @@ def test_check_response_rejects_html(content_type, body):
 def test_check_response_html_heading():
     error = gate_error("<html><body><h1>Proxy Error</h1></body></html>", "text/html")
 
-    assert error.body_excerpt == "an HTML page titled 'Proxy Error'"
+    assert error.page_title == "Proxy Error"
 
 
 def test_check_response_html_untitled():
@@ -571,8 +571,8 @@ def test_http_404_tomcat_page():
     assert error.kind == DataforHTTPError.kind
     assert len(opener.calls) == 1
     assert str(error) == (
-        f"POST {QUERY_URL} failed: HTTP 404 Not Found. Response body begins: an "
-        "HTML page titled 'HTTP Status 404 \N{EN DASH} Not Found' The url may lack the "
+        f"POST {QUERY_URL} failed: HTTP 404 Not Found. The response is an HTML "
+        "page titled 'HTTP Status 404 \N{EN DASH} Not Found'. The url may lack the "
         "context path, such as /datafor in https://bi.example.com:28080/datafor, "
         "or a proxy answered instead of Datafor."
     )
@@ -586,10 +586,7 @@ def test_http_500_html_title():
     assert error.kind == DataforHTTPError.kind
     assert len(opener.calls) == 1
     assert error.cause == "HTTP 500 Internal Server Error"
-    assert (
-        error.body_excerpt
-        == "an HTML page titled 'Apache Tomcat/9.0.83 - Error report'"
-    )
+    assert error.page_title == "Apache Tomcat/9.0.83 - Error report"
     assert "Check the Datafor server log for the cause." in str(error)
 
 

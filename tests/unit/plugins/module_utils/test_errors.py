@@ -97,7 +97,21 @@ def test_message_with_body_excerpt():
 
     assert str(error) == (
         f"POST {QUERY_URL} failed: the JSON body is a list, not an object. "
-        "Response body begins: [1, 2]"
+        "The response body begins: [1, 2]."
+    )
+
+
+def test_message_with_page_title():
+    error = DataforResponseError(
+        "the server answered HTTP 200 with an HTML page",
+        method="POST",
+        url=QUERY_URL,
+        page_title="Datafor Login",
+    )
+
+    assert str(error) == (
+        f"POST {QUERY_URL} failed: the server answered HTTP 200 with an HTML page. "
+        "The response is an HTML page titled 'Datafor Login'."
     )
 
 

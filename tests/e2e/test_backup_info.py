@@ -1,0 +1,246 @@
+"""End-to-end tests: ansible-playbook runs datafor_backup_info against the emulator."""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.parse
+import urllib.request
+from typing import Any
+
+from conftest import (
+    ADMIN,
+    ADMIN_TOKEN,
+    VIEWER,
+    PlaybookRunner,
+    connection_vars,
+)
+from emulator_process import DOCUMENTED_EXAMPLE, RunningEmulator
+
+QUERY_PATH = "/datafor/plugin/datafor-backup/api/query"
+LOGIN_PATH = "/plugin/datafor/api/extension/auth/login"
+AUTH_MESSAGE = "Authentication failed: check username and password, or the token"
+
+
+def log_in(emulator: RunningEmulator, user: dict[str, str]) -> str:
+    """Log in through the API's login endpoint and return the JSESSIONID value."""
+    body = urllib.parse.urlencode(user).encode("ascii")
+    request = urllib.request.Request(emulator.url + LOGIN_PATH, data=body)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        answer = json.load(response)
+        cookie = response.headers["Set-Cookie"]
+    assert answer["success"] is True
+    return cookie.split(";", 1)[0].split("=", 1)[1]
+
+
+def api_requests(emulator: RunningEmulator) -> list[dict[str, Any]]:
+    return [entry for entry in emulator.request_log() if entry["path"] == QUERY_PATH]
+
+
+def run_cases(
+    run_playbook: PlaybookRunner,
+    emulator: RunningEmulator,
+    cases: list[dict[str, Any]],
+    **more: Any,
+) -> None:
+    result = run_playbook("cases.yml", connection_vars(emulator, cases=cases, **more))
+    assert result.returncode == 0, result.explain()
+
+
+def test_query_filters_and_check_mode(run_playbook, emulator):
+    result = run_playbook("query.yml", connection_vars(emulator))
+
+    assert result.returncode == 0, result.explain()
+    assert "failed=0" in result.output
+
+
+def test_query_only_calls_query_endpoint(run_playbook, emulator):
+    run_playbook("query.yml", connection_vars(emulator))
+    log = emulator.request_log()
+
+    assert len(log) == 4
+    assert {(entry["method"], entry["path"]) for entry in log} == {("POST", QUERY_PATH)}
+
+
+def test_documented_example_element(run_playbook, emulator):
+    data = json.loads(DOCUMENTED_EXAMPLE.read_text(encoding="utf-8"))
+    record = data["backup_configs"][0]
+    emulator.set_backup_configs([record])
+
+    result = run_playbook(
+        "documented_example.yml",
+        connection_vars(emulator, documented_record=record),
+    )
+
+    assert result.returncode == 0, result.explain()
+
+
+def test_each_auth_method(run_playbook, emulator):
+    cookie = log_in(emulator, ADMIN)
+    emulator.clear_request_log()
+    cases = [
+        {"name": "basic", "backups": 10},
+        {"name": "token", "options": {"token": ADMIN_TOKEN}, "backups": 10},
+        {"name": "bare cookie", "options": {"session_cookie": cookie}, "backups": 10},
+        {
+            "name": "cookie header",
+            "options": {"session_cookie": f"JSESSIONID={cookie}; session-flushed=true"},
+            "backups": 10,
+        },
+    ]
+
+    run_cases(run_playbook, emulator, cases)
+    sent = [
+        (entry["authorization"], entry["cookies"]) for entry in api_requests(emulator)
+    ]
+
+    assert sent == [
+        ("basic", []),
+        ("bearer", []),
+        ("absent", ["JSESSIONID"]),
+        ("absent", ["JSESSIONID", "session-flushed"]),
+    ]
+
+
+def test_environment_fallbacks(run_playbook, emulator):
+    result = run_playbook(
+        "env_fallback.yml", connection_vars(emulator, admin_token=ADMIN_TOKEN)
+    )
+
+    assert result.returncode == 0, result.explain()
+
+
+def test_wrong_password_sends_one_request(run_playbook, emulator):
+    cases = [
+        {
+            "name": "wrong password",
+            "options": {"password": "not-the-password", "retries": 3},
+            "fail": True,
+            "kind": "authentication",
+            "msg_contains": [
+                f"POST {emulator.url}/plugin/datafor-backup/api/query failed",
+                "HTTP 401 Unauthorized",
+                AUTH_MESSAGE,
+                "120 idle minutes",
+                "not retried",
+            ],
+        }
+    ]
+
+    run_cases(run_playbook, emulator, cases)
+
+    assert len(api_requests(emulator)) == 1
+    assert emulator.failed_logins() == {ADMIN["username"]: 1}
+
+
+def test_expired_session_cookie(run_playbook, emulator):
+    cookie = log_in(emulator, ADMIN)
+    emulator.expire_sessions()
+    cases = [
+        {
+            "name": "expired session",
+            "options": {"session_cookie": cookie},
+            "fail": True,
+            "kind": "authentication",
+            "msg_contains": [
+                "HTTP 401",
+                "The session cookie was not accepted",
+                "120 idle minutes",
+            ],
+        }
+    ]
+
+    run_cases(run_playbook, emulator, cases)
+
+    assert len(api_requests(emulator)) == 1
+
+
+def test_documented_failures(run_playbook, emulator, closed_port):
+    cases = [
+        {
+            "name": "not an administrator",
+            "options": dict(VIEWER),
+            "fail": True,
+            "kind": "permission",
+            "msg_contains": [
+                "msg 'no permission', code '403'",
+                "The user is not an Administrator",
+            ],
+        },
+        {
+            "name": "context path left out",
+            "options": {"url": emulator.base},
+            "fail": True,
+            "kind": "http",
+            "msg_contains": [
+                f"POST {emulator.base}/plugin/datafor-backup/api/query failed",
+                "HTTP 404 Not Found",
+                "The response is an HTML page titled 'HTTP Status 404",
+                "The url may lack the context path, such as /datafor",
+            ],
+        },
+        {
+            "name": "connection refused",
+            "options": {"url": f"http://127.0.0.1:{closed_port}/datafor", "retries": 1},
+            "fail": True,
+            "kind": "connection",
+            "msg_contains": [
+                "failed after 2 tries",
+                f"the connection to 127.0.0.1:{closed_port} was refused",
+            ],
+        },
+        {
+            "name": "no credentials",
+            "options": {"username": "", "password": ""},
+            "fail": True,
+            "kind": "options",
+            "msg_contains": ["No credentials were given", "DATAFOR_USERNAME"],
+        },
+        {
+            "name": "two ways to authenticate",
+            "options": {"token": ADMIN_TOKEN, "username": "backup-auditor"},
+            "fail": True,
+            "kind": "options",
+            "msg_contains": ["More than one way to authenticate was given"],
+        },
+    ]
+
+    run_cases(run_playbook, emulator, cases)
+
+
+def test_secrets_absent_at_vvvv(run_playbook, emulator):
+    cookie = log_in(emulator, ADMIN)
+    wrong_password = "wrong-password-for-the-test"
+    basic = base64.b64encode(
+        f"{ADMIN['username']}:{ADMIN['password']}".encode()
+    ).decode()
+    cases = [
+        {"name": "basic", "backups": 10},
+        {"name": "token", "options": {"token": ADMIN_TOKEN}},
+        {"name": "cookie", "options": {"session_cookie": cookie}},
+        {
+            "name": "wrong password",
+            "options": {"password": wrong_password},
+            "fail": True,
+            "kind": "authentication",
+        },
+        {
+            "name": "server echoes the Authorization header",
+            "faults": [
+                {"json": {"success": False, "msg": f"bad header Basic {basic}"}}
+            ],
+            "fail": True,
+            "kind": "api",
+            "msg_contains": ["The server returned msg 'bad header ********'"],
+        },
+    ]
+    secrets = [ADMIN["password"], ADMIN_TOKEN, cookie, wrong_password, basic]
+
+    result = run_playbook(
+        "cases.yml", connection_vars(emulator, cases=cases), verbosity=4
+    )
+
+    assert result.returncode == 0, result.explain()
+    assert "<127.0.0.1>" in result.output or "ESTABLISH LOCAL" in result.output
+    for secret in secrets:
+        assert secret not in result.output, f"secret {secret[:4]}... was shown"
