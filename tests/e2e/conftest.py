@@ -11,41 +11,18 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "emulator"))
-
-from emulator_process import (  # noqa: E402
-    REALISTIC,
-    RunningEmulator,
-    running_emulator,
-)
+# e2e_helpers puts tests/emulator on sys.path, so it is imported first.
+from e2e_helpers import ROOT, PlaybookRun, PlaybookRunner  # isort: skip
+from emulator_process import REALISTIC, RunningEmulator, running_emulator
 
 BIN_DIR = Path(sys.executable).parent
 PLAYBOOK_DIR = Path(__file__).resolve().parent / "playbooks"
-ADMIN = {"username": "backup-auditor", "password": "auditor-secret-1"}
-ADMIN_TOKEN = "eyJhbGciOiJIUzI1NiJ9.demo.token"
-VIEWER = {"username": "viewer", "password": "viewer-secret-1"}
-
-
-@dataclass
-class PlaybookRun:
-    """The exit code and the combined stdout and stderr of one playbook run."""
-
-    returncode: int
-    output: str
-
-    def explain(self) -> str:
-        return f"ansible-playbook exited with {self.returncode}:\n{self.output}"
-
-
-PlaybookRunner = Callable[..., PlaybookRun]
 
 
 @pytest.fixture(scope="session")
@@ -95,6 +72,7 @@ def run_playbook(collections_path: Path, tmp_path: Path) -> PlaybookRunner:
         env: dict[str, str] | None = None,
         verbosity: int = 0,
         check: bool = False,
+        wrapper: Sequence[str] = (),
     ) -> PlaybookRun:
         environment = {
             key: value
@@ -118,6 +96,7 @@ def run_playbook(collections_path: Path, tmp_path: Path) -> PlaybookRunner:
         vars_file.write_text(json.dumps(extra_vars), encoding="utf-8")
 
         command = [
+            *wrapper,
             str(BIN_DIR / "ansible-playbook"),
             str(PLAYBOOK_DIR / name),
             "-e",
@@ -140,15 +119,3 @@ def run_playbook(collections_path: Path, tmp_path: Path) -> PlaybookRunner:
         return PlaybookRun(completed.returncode, completed.stdout)
 
     return run
-
-
-def connection_vars(emulator: RunningEmulator, **more: Any) -> dict[str, Any]:
-    """Extra vars every playbook gets: where the emulator and its controls are."""
-    values = {
-        "datafor_url": emulator.url,
-        "control_url": emulator.control_url,
-        "admin_username": ADMIN["username"],
-        "admin_password": ADMIN["password"],
-    }
-    values.update(more)
-    return values

@@ -4,47 +4,20 @@ from __future__ import annotations
 
 import base64
 import json
-import urllib.parse
-import urllib.request
-from typing import Any
 
-from conftest import (
+from e2e_helpers import (
     ADMIN,
     ADMIN_TOKEN,
+    QUERY_PATH,
     VIEWER,
-    PlaybookRunner,
+    api_requests,
     connection_vars,
+    log_in,
+    run_cases,
 )
-from emulator_process import DOCUMENTED_EXAMPLE, RunningEmulator
+from emulator_process import DOCUMENTED_EXAMPLE
 
-QUERY_PATH = "/datafor/plugin/datafor-backup/api/query"
-LOGIN_PATH = "/plugin/datafor/api/extension/auth/login"
 AUTH_MESSAGE = "Authentication failed: check username and password, or the token"
-
-
-def log_in(emulator: RunningEmulator, user: dict[str, str]) -> str:
-    """Log in through the API's login endpoint and return the JSESSIONID value."""
-    body = urllib.parse.urlencode(user).encode("ascii")
-    request = urllib.request.Request(emulator.url + LOGIN_PATH, data=body)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        answer = json.load(response)
-        cookie = response.headers["Set-Cookie"]
-    assert answer["success"] is True
-    return cookie.split(";", 1)[0].split("=", 1)[1]
-
-
-def api_requests(emulator: RunningEmulator) -> list[dict[str, Any]]:
-    return [entry for entry in emulator.request_log() if entry["path"] == QUERY_PATH]
-
-
-def run_cases(
-    run_playbook: PlaybookRunner,
-    emulator: RunningEmulator,
-    cases: list[dict[str, Any]],
-    **more: Any,
-) -> None:
-    result = run_playbook("cases.yml", connection_vars(emulator, cases=cases, **more))
-    assert result.returncode == 0, result.explain()
 
 
 def test_query_filters_and_check_mode(run_playbook, emulator):

@@ -67,9 +67,11 @@ class ControlApi:
         return json_response(self.state.counts())
 
     def replace_backup_configs(self, request: Request) -> Response:
-        records = record_list(request)
-        if records is None:
-            return control_error(400, "expected a JSON list of backup config objects")
+        # Any JSON values are accepted, so tests can serve a malformed 'data'
+        # list whose elements are not objects.
+        records = json_body(request)
+        if not isinstance(records, list):
+            return control_error(400, "expected a JSON list of backup configs")
         self.state.replace_backup_configs(records)
         return json_response({"backup_configs": len(records)})
 

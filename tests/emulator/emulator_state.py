@@ -135,7 +135,7 @@ class EmulatorState:
         self._lock = threading.RLock()
         self._initial = load_data_file(data_file)
         self.users: dict[str, User] = {}
-        self._configs: list[dict[str, Any]] = []
+        self._configs: list[Any] = []
         self._configs_json: bytes | None = None
         self._logs: list[dict[str, Any]] = []
         self._sessions: dict[str, Session] = {}
@@ -164,7 +164,11 @@ class EmulatorState:
         with self._lock:
             if config_id is None:
                 return list(self._configs)
-            return [item for item in self._configs if item.get("id") == config_id]
+            return [
+                item
+                for item in self._configs
+                if isinstance(item, dict) and item.get("id") == config_id
+            ]
 
     def encoded_backup_configs(self) -> bytes:
         """Return all configs as a JSON array, cached because it may hold 100,000."""
@@ -173,7 +177,7 @@ class EmulatorState:
                 self._configs_json = encode_json(self._configs)
             return self._configs_json
 
-    def replace_backup_configs(self, records: list[dict[str, Any]]) -> None:
+    def replace_backup_configs(self, records: list[Any]) -> None:
         with self._lock:
             self._configs = records
             self._configs_json = None

@@ -903,6 +903,14 @@ def test_replace_backup_configs(emulator: RunningEmulator) -> None:
     assert query(emulator, json={}, auth=ADMIN).json()["data"] == [record]
 
 
+def test_replace_serves_non_object_elements(emulator: RunningEmulator) -> None:
+    record = {"id": "f" * 32, "name": "replacement"}
+    emulator.set_backup_configs(["text", 42, record])
+    assert query(emulator, json={}, auth=ADMIN).json()["data"] == ["text", 42, record]
+    filtered = query(emulator, json={"id": "f" * 32}, auth=ADMIN).json()["data"]
+    assert filtered == [record]
+
+
 def test_replace_rejects_non_list(emulator: RunningEmulator) -> None:
     url = emulator.control_url + "/backup-configs"
     response = requests.post(url, json={"id": "x"}, timeout=TIMEOUT)
