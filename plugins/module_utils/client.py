@@ -87,7 +87,14 @@ HINT_TIMEOUT = (
     "The server accepted the connection but did not answer in time. Check the "
     "server's health, or raise timeout (seconds per request)"
 )
-HINT_RETRY = "The server reported a temporary failure. Try again later"
+HINT_RETRY = (
+    "The server reported a temporary failure. Try again later, or raise retries "
+    "so that the module waits and tries again"
+)
+HINT_BROKEN_JSON = (
+    "The body was cut off or damaged, usually because the connection broke or a "
+    "proxy changed it. Try again, and check the Datafor server log"
+)
 HINT_REDIRECT = (
     "Redirects are never followed, so credentials cannot leak to another host. "
     "A redirect to a login page usually means the url lacks the context path, "
@@ -255,7 +262,7 @@ def check_response(
         raise DataforResponseError(
             f"the body is not valid JSON ({error.__class__.__name__}: {error}); "
             f"content type {content_type or 'not given'!r}",
-            hint=HINT_CONTEXT_PATH + ". A cut-off body means the connection broke",
+            hint=HINT_BROKEN_JSON if "json" in content_type else HINT_CONTEXT_PATH,
             body_excerpt=excerpt(text),
             **context,
         ) from None

@@ -35,7 +35,9 @@ LOGIN_PAGE = (
     "<!DOCTYPE html><html><head><title>Datafor Login</title></head>"
     "<body><form action='j_spring_security_check'></form></body></html>"
 )
-RETRY_HINT = "The server reported a temporary failure. Try again later."
+RETRY_HINT = (
+    "The server reported a temporary failure. Try again later, or raise retries"
+)
 CONTEXT_HINT = "JSON was expected. The url may lack the context path"
 
 
@@ -194,7 +196,7 @@ def test_bodies_that_are_not_the_envelope(run_playbook, emulator):
             ],
             "response",
             "the body is not valid JSON",
-            "A cut-off body means the connection broke.",
+            "The body was cut off or damaged, usually because the connection broke",
             'The response body begins: {"msg": "", "data": [{"id": "51b5.',
         ),
         failing(

@@ -326,7 +326,13 @@ def test_check_response_rejects_truncated():
     assert error.cause.startswith("the body is not valid JSON (JSONDecodeError: ")
     assert error.cause.endswith("; content type 'application/json;charset=utf-8'")
     assert error.body_excerpt == body
-    assert "A cut-off body means the connection broke." in str(error)
+    assert "The body was cut off or damaged" in str(error)
+
+
+def test_check_response_truncated_untyped_hint():
+    error = gate_error('{"success": true, "data": [', "text/plain")
+
+    assert "JSON was expected. The url may lack the context path" in str(error)
 
 
 def test_check_response_not_json_untyped():
@@ -652,7 +658,8 @@ def test_retry_status_exhausted(status, reason):
     assert error.details()["tries"] == 4
     assert str(error) == (
         f"POST {QUERY_URL} failed after 4 tries: HTTP {status} {reason}. "
-        "The server reported a temporary failure. Try again later."
+        "The server reported a temporary failure. Try again later, or raise "
+        "retries so that the module waits and tries again."
     )
 
 
