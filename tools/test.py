@@ -106,7 +106,10 @@ def step_pytest() -> int:
     if not folders:
         print(f"error: none of the pytest folders exist: {', '.join(PYTEST_FOLDERS)}")
         return 1
-    returncode = run([tool("pytest"), *folders])
+    # One worker per core; each test file runs whole on one worker, so the
+    # end-to-end files keep one emulator each. -ra lists skipped tests.
+    command = [tool("pytest"), "-n", "auto", "--dist", "loadfile", "-ra", *folders]
+    returncode = run(command)
     if returncode == PYTEST_NO_TESTS:
         print(f"error: pytest collected no tests in {', '.join(folders)}")
     return returncode

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from e2e_helpers import (
     ADMIN,
@@ -15,8 +19,9 @@ from e2e_helpers import (
     log_in,
     run_cases,
 )
-from emulator_process import DOCUMENTED_EXAMPLE
+from emulator_process import DOCUMENTED_EXAMPLE, REALISTIC, running_emulator
 
+BIN_DIR = Path(sys.executable).parent
 AUTH_MESSAGE = "Authentication failed: check username and password, or the token"
 
 
@@ -46,6 +51,43 @@ def test_documented_example_element(run_playbook, emulator):
     )
 
     assert result.returncode == 0, result.explain()
+
+
+def test_other_context_path(run_playbook):
+    with running_emulator(REALISTIC, context_path="/pentaho") as pentaho:
+        cases = [
+            {"name": "context path /pentaho", "backups": 10},
+            {
+                "name": "trailing slash",
+                "options": {"url": pentaho.url + "/"},
+                "backups": 10,
+            },
+        ]
+
+        run_cases(run_playbook, pentaho, cases)
+        paths = {entry["path"] for entry in pentaho.request_log()}
+
+    assert paths == {"/pentaho/plugin/datafor-backup/api/query"}
+
+
+def test_ansible_doc_renders(collections_path):
+    result = subprocess.run(
+        [str(BIN_DIR / "ansible-doc"), "datafor.platform.datafor_backup_info"],
+        env={
+            **os.environ,
+            "ANSIBLE_COLLECTIONS_PATH": str(collections_path),
+            "ANSIBLE_NOCOLOR": "true",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Reads the backup configs of the Datafor backup plugin" in result.stdout
+    assert "RETURN VALUES" in result.stdout
+    assert "next_run_epoch" in result.stdout
+    assert "session_cookie" in result.stdout
 
 
 def test_each_auth_method(run_playbook, emulator):
@@ -196,6 +238,19 @@ def test_secrets_absent_at_vvvv(run_playbook, emulator):
             "options": {"password": wrong_password},
             "fail": True,
             "kind": "authentication",
+        },
+        {
+            "name": "retry after an answer that repeats the password",
+            "faults": [
+                {
+                    "status": 503,
+                    "body": f"login {ADMIN['password']} refused",
+                    "content_type": "text/plain",
+                }
+            ],
+            "options": {"retries": 1},
+            "backups": 10,
+            "warnings_contain": ["try 1 of 2 failed (HTTP 503 Service Unavailable)"],
         },
         {
             "name": "server echoes the Authorization header",
