@@ -7,7 +7,7 @@ A backup config record from ``POST /plugin/datafor-backup/api/query`` keeps
 JSON inside strings (``config``, ``cron``), epoch milliseconds (``nextRun``)
 and ``"1"``/``"0"`` flags. ``normalise_backup_config()`` turns one record into
 the documented element of the ``backups`` list. It never raises on a record:
-what it cannot understand becomes null, an Oddity says why, and the record
+what it cannot understand becomes null, an Oddity records why, and the record
 stays whole under ``raw``.
 """
 
@@ -102,7 +102,7 @@ def records_from_envelope(envelope: dict[str, Any], url: str) -> QueryResult:
     context: dict[str, Any] = {"method": "POST", "url": url, "status": 200}
     if "data" not in envelope:
         raise DataforResponseError(
-            "the answer has success: true but no 'data' field",
+            "the response has success: true but no 'data' field",
             hint="Check that url points at a Datafor server with the backup plugin",
             **context,
         )
@@ -180,24 +180,24 @@ def select_backups(
     """Keep the backups whose name or id was requested, in server order.
 
     A backup is kept when it matches any requested name or any requested id.
-    Returns the kept backups and the requested values that matched nothing,
+    Returns the selected backups and the requested values that matched nothing,
     or None for the second value when no filter was given.
     """
     if names is None and ids is None:
         return list(backups), None
 
-    wanted_names = set(names or [])
-    wanted_ids = set(ids or [])
-    kept = [
+    requested_names = set(names or [])
+    requested_ids = set(ids or [])
+    selected = [
         backup
         for backup in backups
-        if backup["name"] in wanted_names or backup["id"] in wanted_ids
+        if backup["name"] in requested_names or backup["id"] in requested_ids
     ]
-    found_names = {backup["name"] for backup in kept}
-    found_ids = {backup["id"] for backup in kept}
+    found_names = {backup["name"] for backup in selected}
+    found_ids = {backup["id"] for backup in selected}
     missing = [name for name in names or [] if name not in found_names]
     missing += [item for item in ids or [] if item not in found_ids]
-    return kept, _unique(missing)
+    return selected, _unique(missing)
 
 
 def _unique(values: Iterable[str]) -> list[str]:
@@ -246,7 +246,7 @@ def _state(value: Any, note: Any) -> str | None:
 
 
 def _parse_json_text(value: Any) -> tuple[bool, Any]:
-    """Decode a field that holds JSON text; already-decoded values pass through."""
+    """Decode a field that contains JSON text; already-decoded values pass through."""
     if not isinstance(value, str):
         return True, value
     try:

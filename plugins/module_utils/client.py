@@ -5,7 +5,7 @@
 
 ``DataforClient.request()`` applies the TLS, timeout, proxy, retry and
 authentication settings, sends the request with ``ansible.module_utils.urls``
-and passes every answer through one gate that checks the HTTP status, the
+and passes every response through one gate that checks the HTTP status, the
 content type, the JSON body and the ``success`` envelope. It raises the
 collection's own exceptions and never calls ``fail_json``.
 """
@@ -84,7 +84,7 @@ HINT_NETWORK = (
     "runs the module, and the use_proxy setting"
 )
 HINT_TIMEOUT = (
-    "The server accepted the connection but did not answer in time. Check the "
+    "The server accepted the connection but did not respond in time. Check the "
     "server's health, or raise timeout (seconds per request)"
 )
 HINT_RETRY = (
@@ -104,7 +104,7 @@ HINT_REDIRECT = (
 
 @dataclass(frozen=True)
 class Response:
-    """A checked API answer: the status and the decoded JSON object."""
+    """A checked API response: the status and the decoded JSON object."""
 
     status: int
     data: dict[str, Any]
@@ -161,7 +161,7 @@ class DataforClient:
         body: bytes | None = None,
         content_type: str | None = None,
     ) -> Response:
-        """Send one API request, retrying temporary failures, and check the answer.
+        """Send one API request, retrying temporary failures, and check the response.
 
         Raises a DataforError subclass on any failure. Authentication failures
         are never retried.
@@ -233,7 +233,7 @@ class DataforClient:
 def check_response(
     method: str, url: str, status: int, headers: Mapping[str, str], raw: bytes
 ) -> Response:
-    """Check a 2xx answer: content type, JSON object and ``success`` envelope.
+    """Check a 2xx response: content type, JSON object and ``success`` envelope.
 
     Datafor reports most errors as HTTP 200 with ``success: false``, so the
     envelope, not the status, is the truth.
@@ -245,14 +245,14 @@ def check_response(
 
     if "html" in content_type or stripped[:1] == "<":
         raise DataforResponseError(
-            f"the server answered HTTP {status} with an HTML page",
+            f"the server returned HTTP {status} with an HTML page",
             hint=HINT_CONTEXT_PATH,
             **_body_summary(raw, headers),
             **context,
         )
     if not stripped:
         raise DataforResponseError(
-            f"the server answered HTTP {status} with an empty body",
+            f"the server returned HTTP {status} with an empty body",
             hint=HINT_CONTEXT_PATH,
             **context,
         )
@@ -287,7 +287,7 @@ def _check_envelope(data: dict[str, Any], context: dict[str, Any], text: str) ->
     server_code = _text_or_none(data.get("code"))
     if "success" not in data:
         raise DataforResponseError(
-            "the JSON body has no 'success' field, so it is not a Datafor API answer",
+            "the JSON body has no 'success' field, so it is not a Datafor API response",
             hint=HINT_CONTEXT_PATH,
             body_excerpt=excerpt(text),
             **context,
@@ -300,7 +300,7 @@ def _check_envelope(data: dict[str, Any], context: dict[str, Any], text: str) ->
         )
     if server_code == "403" or "no permission" in (server_msg or "").lower():
         raise DataforPermissionError(
-            "the server refused the request (success: false)",
+            "the server rejected the request (success: false)",
             hint=HINT_PERMISSION,
             server_msg=server_msg,
             server_code=server_code,
@@ -398,7 +398,7 @@ def _network_error(
     if isinstance(reason, (socket.timeout, TimeoutError)):
         return _Retryable(
             DataforTimeoutError(
-                f"no answer from {where} within {settings.timeout} s",
+                f"the request to {where} timed out after {settings.timeout} s",
                 hint=HINT_TIMEOUT,
                 **context,
             )
@@ -449,7 +449,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 
 def _with_tries(error: DataforError, tries: int) -> DataforError:
-    """Rebuild the error's message so that it says how many tries were made."""
+    """Rebuild the error's message so that it states how many tries were made."""
     error.tries = tries
     error.args = (error.message(),)
     return error
@@ -485,7 +485,7 @@ def _body_summary(raw: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _html_title(text: str) -> str | None:
-    """Return the page's title or first heading, which says more than its markup."""
+    """Return the page's title or first heading, which is clearer than its markup."""
     lowered = text.lower()
     for tag in ("title", "h1"):
         start = lowered.find(f"<{tag}")

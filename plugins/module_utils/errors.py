@@ -5,7 +5,7 @@
 
 Code in module_utils raises these and never calls ``fail_json``. A module turns
 them into one failure message at its boundary: ``str(error)`` is that message
-and ``error.details()`` the structured fields. No attribute ever holds a
+and ``error.details()`` the structured fields. No attribute ever contains a
 password, token or cookie value, and URLs are stored without credentials or
 query strings.
 """
@@ -32,9 +32,9 @@ def excerpt(body: bytes | str | None, limit: int = BODY_EXCERPT_CHARS) -> str | 
 class DataforError(Exception):
     """Base of every error the collection raises; ``str()`` is the user message.
 
-    ``cause`` says what went wrong and ``hint`` what to do next. The request
+    ``cause`` states what went wrong and ``hint`` what to do next. The request
     fields are filled in when the error concerns an HTTP request; an HTML
-    answer is summarised by its ``page_title``, any other by ``body_excerpt``.
+    response is summarised by its ``page_title``, any other by ``body_excerpt``.
     """
 
     kind = "error"
@@ -129,7 +129,7 @@ class DataforConnectionError(DataforError):
 
 
 class DataforTimeoutError(DataforConnectionError):
-    """The server accepted the connection but did not answer within the timeout."""
+    """The server accepted the connection but did not respond within the timeout."""
 
     kind = "timeout"
 
@@ -141,7 +141,7 @@ class DataforTLSError(DataforConnectionError):
 
 
 class DataforHTTPError(DataforError):
-    """The server answered with an HTTP status other than 2xx."""
+    """The server responded with an HTTP status other than 2xx."""
 
     kind = "http"
 
@@ -153,7 +153,7 @@ class DataforAuthenticationError(DataforHTTPError):
 
 
 class DataforRedirectError(DataforHTTPError):
-    """The server answered with a redirect, which the collection never follows."""
+    """The server responded with a redirect, which the collection never follows."""
 
     kind = "redirect"
 
@@ -165,13 +165,13 @@ class DataforResponseError(DataforError):
 
 
 class DataforAPIError(DataforError):
-    """The server answered ``success: false`` in the response envelope."""
+    """The server returned ``success: false`` in the response envelope."""
 
     kind = "api"
 
 
 class DataforPermissionError(DataforAPIError):
-    """The server answered ``no permission``: the user is not an Administrator."""
+    """The server returned ``no permission``: the user is not an Administrator."""
 
     kind = "permission"
 
@@ -185,7 +185,7 @@ def _sentence(text: str) -> str:
 
 
 def json_type_name(value: Any) -> str:
-    """Name the JSON type of a decoded value, as a user reading the body sees it."""
+    """Name the JSON type of a decoded value: null, boolean, number, string, ..."""
     if value is None:
         return "null"
     if isinstance(value, bool):

@@ -298,7 +298,7 @@ error:
       type: str
       returned: failure
     status:
-      description: HTTP status of the answer, null when there was none.
+      description: HTTP status of the response, null when there was none.
       type: int
       returned: failure
     server_msg:

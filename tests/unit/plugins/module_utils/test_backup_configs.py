@@ -754,7 +754,7 @@ def test_envelope_missing_data():
         records_from_envelope({"success": True, "msg": ""}, QUERY_URL)
     error = caught.value
 
-    assert error.cause == "the answer has success: true but no 'data' field"
+    assert error.cause == "the response has success: true but no 'data' field"
     assert error.method == "POST"
     assert error.url == QUERY_URL
     assert error.status == 200

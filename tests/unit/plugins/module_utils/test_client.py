@@ -87,7 +87,7 @@ LOGIN_PAGE = (
     "</head><body><form action='j_spring_security_check'></form></body></html>"
 )
 PERMISSION_MESSAGE = (
-    f"POST {QUERY_URL} failed: the server refused the request (success: false). "
+    f"POST {QUERY_URL} failed: the server rejected the request (success: false). "
     "The server returned msg 'no permission', code '403'. The user is not an "
     "Administrator: the backup plugin answers only to members of the "
     "Administrator role. Use an administrator account."
@@ -290,7 +290,7 @@ def test_check_response_rejects_html(content_type, body):
     error = gate_error(body, content_type)
 
     assert error.kind == DataforResponseError.kind
-    assert error.cause == "the server answered HTTP 200 with an HTML page"
+    assert error.cause == "the server returned HTTP 200 with an HTML page"
     assert error.page_title == "Datafor Login"
     assert error.status == 200
     assert "The url may lack the context path, such as /datafor" in str(error)
@@ -313,7 +313,7 @@ def test_check_response_rejects_empty(body):
     error = gate_error(body)
 
     assert error.kind == DataforResponseError.kind
-    assert error.cause == "the server answered HTTP 200 with an empty body"
+    assert error.cause == "the server returned HTTP 200 with an empty body"
     assert "context path" in str(error)
 
 
@@ -365,7 +365,7 @@ def test_check_response_rejects_missing_success():
 
     assert error.kind == DataforResponseError.kind
     assert error.cause == (
-        "the JSON body has no 'success' field, so it is not a Datafor API answer"
+        "the JSON body has no 'success' field, so it is not a Datafor API response"
     )
 
 
@@ -794,17 +794,17 @@ NETWORK_FAILURES = {
     "timeout_wrapped": (
         lambda: urllib.error.URLError(TimeoutError("timed out")),
         DataforTimeoutError,
-        "no answer from bi.example.com:28080 within 30 s",
+        "the request to bi.example.com:28080 timed out after 30 s",
     ),
     "timeout_bare": (
         lambda: TimeoutError("timed out"),
         DataforTimeoutError,
-        "no answer from bi.example.com:28080 within 30 s",
+        "the request to bi.example.com:28080 timed out after 30 s",
     ),
     "socket_timeout": (
         lambda: socket.timeout("timed out"),
         DataforTimeoutError,
-        "no answer from bi.example.com:28080 within 30 s",
+        "the request to bi.example.com:28080 timed out after 30 s",
     ),
     "reset": (
         lambda: ConnectionResetError(104, "Connection reset by peer"),
@@ -872,7 +872,7 @@ def test_timeout_names_setting():
         TimeoutError("timed out"), retries=0, timeout=7
     )
 
-    assert error.cause == "no answer from bi.example.com:28080 within 7 s"
+    assert error.cause == "the request to bi.example.com:28080 timed out after 7 s"
     assert "raise timeout (seconds per request)" in str(error)
 
 

@@ -103,14 +103,14 @@ def test_message_with_body_excerpt():
 
 def test_message_with_page_title():
     error = DataforResponseError(
-        "the server answered HTTP 200 with an HTML page",
+        "the server returned HTTP 200 with an HTML page",
         method="POST",
         url=QUERY_URL,
         page_title="Datafor Login",
     )
 
     assert str(error) == (
-        f"POST {QUERY_URL} failed: the server answered HTTP 200 with an HTML page. "
+        f"POST {QUERY_URL} failed: the server returned HTTP 200 with an HTML page. "
         "The response is an HTML page titled 'Datafor Login'."
     )
 
