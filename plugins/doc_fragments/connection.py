@@ -60,12 +60,12 @@ options:
   ca_path:
     description:
       - PEM file of the certificate authorities to trust for the server's
-        certificate, for example a company CA.
+        certificate, for example a company CA. The file must exist.
     type: path
   timeout:
     description:
-      - Seconds to wait for each request to connect and to answer, from 1 to
-        3600.
+      - Seconds to wait for the connection to the server and for each read
+        of its response, from 1 to 3600.
     type: int
     default: 30
   use_proxy:

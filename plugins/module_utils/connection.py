@@ -11,6 +11,7 @@ validates the parsed values once, before any request is sent.
 from __future__ import annotations
 
 import base64
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -118,6 +119,11 @@ class ConnectionSettings:
             retries=_check_range("retries", params.get("retries"), 0, MAX_RETRIES),
         )
         settings._check_authentication()
+        if settings.ca_path is not None and not os.path.isfile(settings.ca_path):
+            raise DataforOptionsError(
+                f"ca_path {settings.ca_path!r} is not a file",
+                hint="Point ca_path at a PEM file of the CA certificates to trust",
+            )
         if settings.session_cookie is not None:
             cookie_header(settings.session_cookie)
         if settings.token is not None and not _is_header_safe(settings.token):

@@ -364,7 +364,7 @@ def tls_emulator(certificate_authority, tmp_path_factory):
         yield emulator
 
 
-def test_tls_certificates(run_playbook, tls_emulator, emulator):
+def test_tls_certificates(run_playbook, tls_emulator, emulator, tmp_path):
     where = tls_emulator.base.split("//", 1)[1]
     plain_where = emulator.base.split("//", 1)[1]
     cases = [
@@ -393,6 +393,13 @@ def test_tls_certificates(run_playbook, tls_emulator, emulator):
             f"the TLS handshake with {plain_where} failed",
             "Check that the url scheme matches the server (http or https)",
             url=emulator.url.replace("http://", "https://"),
+        ),
+        failing(
+            "ca_path that does not exist",
+            [],
+            "options",
+            f"ca_path '{tmp_path}/missing-ca.pem' is not a file.",
+            ca_path=f"{tmp_path}/missing-ca.pem",
         ),
     ]
 

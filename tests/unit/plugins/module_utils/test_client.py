@@ -180,11 +180,13 @@ def test_post_json_encodes_payload():
     )
 
 
-def test_post_json_passes_settings():
+def test_post_json_passes_settings(tmp_path):
+    ca_file = tmp_path / "company-ca.pem"
+    ca_file.write_text("placeholder", encoding="ascii")
     client, opener, _unused = make_client(
         json_response(OK_ENVELOPE),
         validate_certs=False,
-        ca_path="/etc/pki/company-ca.pem",
+        ca_path=str(ca_file),
         timeout=5,
         use_proxy=False,
     )
@@ -193,7 +195,7 @@ def test_post_json_passes_settings():
     kwargs = opener.calls[0].kwargs
 
     assert kwargs["validate_certs"] is False
-    assert kwargs["ca_path"] == "/etc/pki/company-ca.pem"
+    assert kwargs["ca_path"] == str(ca_file)
     assert kwargs["timeout"] == 5
     assert kwargs["use_proxy"] is False
 

@@ -253,6 +253,24 @@ def test_from_params_accepts_unicode_host_name():
     assert settings.base_url == "https://bücher.example:28080/datafor"
 
 
+def test_from_params_rejects_missing_ca_path(tmp_path):
+    missing = str(tmp_path / "no-such-ca.pem")
+
+    error = options_error(connection_params(ca_path=missing))
+
+    assert error.cause == f"ca_path {missing!r} is not a file"
+    assert error.hint == "Point ca_path at a PEM file of the CA certificates to trust"
+
+
+def test_from_params_accepts_ca_path_file(tmp_path):
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_text("placeholder", encoding="ascii")
+
+    settings = ConnectionSettings.from_params(connection_params(ca_path=str(ca_file)))
+
+    assert settings.ca_path == str(ca_file)
+
+
 # Authentication rules
 
 
@@ -436,13 +454,15 @@ def test_from_params_rejects_retries(retries, cause):
 # Other options
 
 
-def test_from_params_keeps_tls_and_proxy():
+def test_from_params_keeps_tls_and_proxy(tmp_path):
+    ca_file = tmp_path / "company-ca.pem"
+    ca_file.write_text("placeholder", encoding="ascii")
     settings = make_settings(
-        validate_certs=False, ca_path="/etc/pki/company-ca.pem", use_proxy=False
+        validate_certs=False, ca_path=str(ca_file), use_proxy=False
     )
 
     assert settings.validate_certs is False
-    assert settings.ca_path == "/etc/pki/company-ca.pem"
+    assert settings.ca_path == str(ca_file)
     assert settings.use_proxy is False
 
 

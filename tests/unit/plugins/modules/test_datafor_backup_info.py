@@ -205,12 +205,14 @@ def test_empty_list_result(run_module):
     assert run.result == {"changed": False, "backups": []}
 
 
-def test_connection_options_sent(run_module):
+def test_connection_options_sent(run_module, tmp_path):
+    ca_file = tmp_path / "company-ca.pem"
+    ca_file.write_text("placeholder", encoding="ascii")
     args = module_args(
         "token",
         url="http://bi.internal:8080/pentaho/",
         validate_certs=False,
-        ca_path="/etc/pki/company-ca.pem",
+        ca_path=str(ca_file),
         timeout=5,
         use_proxy=False,
     )
@@ -221,7 +223,7 @@ def test_connection_options_sent(run_module):
     assert call.url == "http://bi.internal:8080/pentaho/plugin/datafor-backup/api/query"
     assert call.kwargs["headers"]["Authorization"] == "Bearer " + TOKEN
     assert call.kwargs["validate_certs"] is False
-    assert call.kwargs["ca_path"] == "/etc/pki/company-ca.pem"
+    assert call.kwargs["ca_path"] == str(ca_file)
     assert call.kwargs["timeout"] == 5
     assert call.kwargs["use_proxy"] is False
 
