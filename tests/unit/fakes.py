@@ -44,6 +44,34 @@ AUTH_PARAMS: dict[str, dict[str, str]] = {
 }
 SECRETS = (PASSWORD, BASIC_VALUE, TOKEN, SESSION_COOKIE)
 
+# The documented normalised element of the example record, without "raw".
+DOCUMENTED_ELEMENT_FIELDS = {
+    "id": "51b51905fc0b482f995f0f32b48105ba",
+    "name": "ll",
+    "enabled": True,
+    "state": "NORMAL",
+    "folder": "backup/",
+    "contents": ["upload"],
+    "trigger": "0 12 11 */3 * ? *",
+    "schedule": {
+        "type": "DAILY",
+        "start_time": "2024-11-15T11:12:00.000+08:00",
+        "end_time": None,
+        "repeat_interval": 259200,
+        "repeat_count": -1,
+        "cron_string": "TO_BE_GENERATED",
+    },
+    "next_run": "2025-02-28T03:12:00Z",
+    "next_run_epoch": 1740712320,
+    "last_run": None,
+    "last_run_epoch": None,
+    "job_id": "admin\tBackupTaskAction\td90a02fa-f4b3-11ef-833b-14755bc39e02",
+    "created_by": "admin",
+    "created_at": "2024-11-15T11:02:41.876",
+    "updated_by": "admin",
+    "updated_at": "2025-02-27T10:37:54.827",
+}
+
 # The values AnsibleModule gives the connection options that were not set.
 CONNECTION_DEFAULTS: dict[str, Any] = {
     "url": BASE_URL,
@@ -178,3 +206,24 @@ class FakeSleep:
 
     def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
+
+
+# Every keyword argument the client passes to open_url for a default request.
+DEFAULT_OPEN_URL_KWARGS = {
+    "data": b"{}",
+    "headers": {
+        "Accept": "application/json",
+        "Authorization": "Basic " + BASIC_VALUE,
+        "Content-Type": "application/json",
+    },
+    "method": "POST",
+    "use_proxy": True,
+    "timeout": 30,
+    "validate_certs": True,
+    "ca_path": None,
+    "http_agent": USER_AGENT,
+    "follow_redirects": "none",
+    "force_basic_auth": False,
+    "use_netrc": False,
+    "use_gssapi": False,
+}

@@ -31,6 +31,7 @@ from ansible_collections.datafor.platform.plugins.module_utils.errors import (
 )
 from ansible_collections.datafor.platform.tests.unit.fakes import (
     BASIC_VALUE,
+    DOCUMENTED_ELEMENT_FIELDS,
     QUERY_URL,
     FakeOpener,
     FakeSleep,
@@ -60,33 +61,6 @@ ELEMENT_KEYS = {
     "updated_by",
     "updated_at",
     "raw",
-}
-# The element the contract documents for the example record.
-EXPECTED_ELEMENT_FIELDS = {
-    "id": EXAMPLE_ID,
-    "name": "ll",
-    "enabled": True,
-    "state": "NORMAL",
-    "folder": "backup/",
-    "contents": ["upload"],
-    "trigger": "0 12 11 */3 * ? *",
-    "schedule": {
-        "type": "DAILY",
-        "start_time": "2024-11-15T11:12:00.000+08:00",
-        "end_time": None,
-        "repeat_interval": 259200,
-        "repeat_count": -1,
-        "cron_string": "TO_BE_GENERATED",
-    },
-    "next_run": "2025-02-28T03:12:00Z",
-    "next_run_epoch": 1740712320,
-    "last_run": None,
-    "last_run_epoch": None,
-    "job_id": "admin\tBackupTaskAction\td90a02fa-f4b3-11ef-833b-14755bc39e02",
-    "created_by": "admin",
-    "created_at": "2024-11-15T11:02:41.876",
-    "updated_by": "admin",
-    "updated_at": "2025-02-27T10:37:54.827",
 }
 EMPTY_SCHEDULE = {
     "type": None,
@@ -122,7 +96,7 @@ def test_example_record_element():
 
     element, oddities = normalise_backup_config(record)
 
-    assert element == {**EXPECTED_ELEMENT_FIELDS, "raw": record}
+    assert element == {**DOCUMENTED_ELEMENT_FIELDS, "raw": record}
     assert oddities == []
 
 
@@ -164,7 +138,7 @@ def test_missing_field_is_null(field):
     element, oddities = normalise_backup_config(record)
 
     assert element == {
-        **EXPECTED_ELEMENT_FIELDS,
+        **DOCUMENTED_ELEMENT_FIELDS,
         **MISSING_FIELD_RESULTS[field],
         "raw": record,
     }

@@ -35,13 +35,13 @@ from ansible_collections.datafor.platform.plugins.module_utils.errors import (
 )
 from ansible_collections.datafor.platform.tests.unit.fakes import (
     BASIC_VALUE,
+    DEFAULT_OPEN_URL_KWARGS,
     PASSWORD,
     QUERY_PATH,
     QUERY_URL,
     SECRETS,
     SESSION_COOKIE,
     TOKEN,
-    USER_AGENT,
     FakeOpener,
     FakeResponse,
     FakeSleep,
@@ -54,25 +54,6 @@ from ansible_collections.datafor.platform.tests.unit.fakes import (
 )
 
 OK_ENVELOPE = success_envelope([])
-# Every keyword argument the client passes to open_url for a default request.
-DEFAULT_OPEN_URL_KWARGS = {
-    "data": b"{}",
-    "headers": {
-        "Accept": "application/json",
-        "Authorization": "Basic " + BASIC_VALUE,
-        "Content-Type": "application/json",
-    },
-    "method": "POST",
-    "use_proxy": True,
-    "timeout": 30,
-    "validate_certs": True,
-    "ca_path": None,
-    "http_agent": USER_AGENT,
-    "follow_redirects": "none",
-    "force_basic_auth": False,
-    "use_netrc": False,
-    "use_gssapi": False,
-}
 TOMCAT_404_PAGE = (
     "<!doctype html><html lang='en'><head><title>HTTP Status 404 \N{EN DASH} Not Found"
     "</title></head><body><h1>HTTP Status 404 \N{EN DASH} Not Found</h1></body></html>"

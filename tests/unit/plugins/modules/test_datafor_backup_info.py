@@ -19,11 +19,12 @@ from ansible_collections.datafor.platform.tests.unit.fakes import (
     AUTH_PARAMS,
     BASE_URL,
     BASIC_VALUE,
+    DEFAULT_OPEN_URL_KWARGS,
+    DOCUMENTED_ELEMENT_FIELDS,
     PASSWORD,
     QUERY_URL,
     SECRETS,
     TOKEN,
-    USER_AGENT,
     FakeOpener,
     FakeSleep,
     http_error,
@@ -65,33 +66,7 @@ def example_record():
 
 
 def expected_element(record):
-    return {
-        "id": EXAMPLE_ID,
-        "name": "ll",
-        "enabled": True,
-        "state": "NORMAL",
-        "folder": "backup/",
-        "contents": ["upload"],
-        "trigger": "0 12 11 */3 * ? *",
-        "schedule": {
-            "type": "DAILY",
-            "start_time": "2024-11-15T11:12:00.000+08:00",
-            "end_time": None,
-            "repeat_interval": 259200,
-            "repeat_count": -1,
-            "cron_string": "TO_BE_GENERATED",
-        },
-        "next_run": "2025-02-28T03:12:00Z",
-        "next_run_epoch": 1740712320,
-        "last_run": None,
-        "last_run_epoch": None,
-        "job_id": "admin\tBackupTaskAction\td90a02fa-f4b3-11ef-833b-14755bc39e02",
-        "created_by": "admin",
-        "created_at": "2024-11-15T11:02:41.876",
-        "updated_by": "admin",
-        "updated_at": "2025-02-27T10:37:54.827",
-        "raw": record,
-    }
+    return {**DOCUMENTED_ELEMENT_FIELDS, "raw": record}
 
 
 def record_with(record_id, name, **fields):
@@ -168,24 +143,7 @@ def test_request_sent(run_module):
 
     assert len(run.opener.calls) == 1
     assert call.url == QUERY_URL
-    assert call.kwargs == {
-        "data": b"{}",
-        "headers": {
-            "Accept": "application/json",
-            "Authorization": "Basic " + BASIC_VALUE,
-            "Content-Type": "application/json",
-        },
-        "method": "POST",
-        "use_proxy": True,
-        "timeout": 30,
-        "validate_certs": True,
-        "ca_path": None,
-        "http_agent": USER_AGENT,
-        "follow_redirects": "none",
-        "force_basic_auth": False,
-        "use_netrc": False,
-        "use_gssapi": False,
-    }
+    assert call.kwargs == DEFAULT_OPEN_URL_KWARGS
 
 
 def test_check_mode_same_result(run_module):
