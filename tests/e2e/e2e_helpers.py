@@ -1,6 +1,6 @@
 """Helpers shared by the end-to-end tests: credentials, playbook results, login.
 
-Fixtures live in conftest.py; this module holds what test files import.
+Fixtures live in conftest.py, and this module contains what test files import.
 """
 
 from __future__ import annotations

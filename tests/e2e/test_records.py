@@ -186,5 +186,5 @@ def test_hundred_thousand_records_filtered(run_playbook, emulator, tmp_path):
     assert names == ["generated-000000", "generated-099999"]
     assert outcome["missing"] == []
     assert "warnings" not in outcome
-    # NOTE: a bound against hangs, not a benchmark; see docs/ for measured times.
+    # NOTE: a bound against hangs, not a benchmark; docs/benchmarks.md has timings.
     assert elapsed < 120
