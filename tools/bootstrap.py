@@ -125,6 +125,14 @@ def choose_interpreter() -> tuple[str, tuple[int, ...]]:
             )
         return executable, version
 
+    # Without PYTHON, keep the interpreter that built .venv, so that a .venv
+    # made with PYTHON=... is not silently rebuilt by the next plain make.
+    previous = read_stamp().get("interpreter")
+    if previous:
+        result = probe(previous)
+        if result is not None and result[0][:2] >= MINIMUM_VERSION:
+            return result[1], result[0]
+
     best = None
     rejected = []
     for path in candidate_paths():

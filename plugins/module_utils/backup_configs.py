@@ -26,6 +26,7 @@ from ansible_collections.datafor.platform.plugins.module_utils.client import (
 from ansible_collections.datafor.platform.plugins.module_utils.errors import (
     DataforResponseError,
     json_type_name,
+    printable,
 )
 
 QUERY_PATH = "plugin/datafor-backup/api/query"
@@ -62,7 +63,15 @@ ENABLE_VALUES = {
 }
 # Epoch milliseconds past the year 9999 cannot be shown as ISO 8601.
 MAX_EPOCH_MS = 253402300799999
-_SERVER_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)$")
+# [0-9], not \d, which also matches other scripts' digits.
+_SERVER_TIME = re.compile(
+    r"^([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]([0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?)$"
+)
+_EPOCH_TEXT = re.compile(r"-?[0-9]{1,19}")
+# Ansible's controller fails on results nested a few hundred levels deep, so
+# deeper values from a server are cut at this depth.
+MAX_NESTING = 64
+CUT_MARKER = f"<nested deeper than {MAX_NESTING} levels; removed>"
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
@@ -169,6 +178,10 @@ def normalise_backup_config(
         "updated_at": _server_time("update_time", record, note),
         "raw": record,
     }
+    for key in ("raw", "schedule"):
+        if _nested_deeper_than(element[key], MAX_NESTING):
+            element[key] = _cut_nesting(element[key], MAX_NESTING)
+            note("nesting")
     return element, oddities
 
 
@@ -290,6 +303,9 @@ def _schedule(value: Any, note: Any) -> dict[str, Any] | None:
 
     schedule: dict[str, Any] = dict.fromkeys(SCHEDULE_KEYS)
     for key, item in trigger.items():
+        if key == "type" and "uiPassParam" in trigger:
+            # No known trigger has a "type" key; uiPassParam names the type.
+            continue
         name = "type" if key == "uiPassParam" else snake_case(str(key))
         schedule[name] = item
     trigger_type = schedule["type"]
@@ -316,6 +332,34 @@ def _unwrap_trigger(decoded: Any) -> dict[str, Any] | None:
     return None
 
 
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Tell whether containers nest more than ``limit`` levels, without recursion."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth >= limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _cut_nesting(value: Any, limit: int) -> Any:
+    """Copy a value with every container below ``limit`` levels replaced by text."""
+    if not isinstance(value, (dict, list)):
+        return value
+    if limit <= 0:
+        return CUT_MARKER
+    if isinstance(value, dict):
+        return {key: _cut_nesting(item, limit - 1) for key, item in value.items()}
+    return [_cut_nesting(item, limit - 1) for item in value]
+
+
 def snake_case(name: str) -> str:
     """Convert a camelCase trigger key such as ``repeatInterval`` to snake_case."""
     return _CAMEL_BOUNDARY.sub("_", name).lower()
@@ -326,8 +370,12 @@ def _epoch_ms(key: str, record: dict[str, Any], note: Any) -> tuple[Any, Any]:
     value = record.get(key)
     if value is None or value == "":
         return None, None
-    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-        value = int(value.strip())
+    if isinstance(value, str):
+        text = value.strip()
+        if not _EPOCH_TEXT.fullmatch(text):
+            note(f"{key}_range" if re.fullmatch(r"-?[0-9]+", text) else f"{key}_type")
+            return None, None
+        value = int(text)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool):
@@ -389,6 +437,10 @@ ODDITY_TEXT = {
         "an 'add_time' not of the form YYYY-MM-DD HH:MM:SS.fff",
         "created_at is null",
     ),
+    "nesting": (
+        f"values nested deeper than {MAX_NESTING} levels",
+        f"those values are replaced by {CUT_MARKER!r} in raw or schedule",
+    ),
     "update_time_format": (
         "an 'update_time' not of the form YYYY-MM-DD HH:MM:SS.fff",
         "updated_at is null",
@@ -413,13 +465,13 @@ def describe_oddities(oddities: Iterable[Oddity]) -> list[str]:
             continue
         problem, consequence = ODDITY_TEXT.get(kind) or _type_oddity_text(kind)
         labels = _unique(labels)
-        shown = ", ".join(labels[:MAX_IDS_SHOWN])
+        shown = ", ".join(printable(label) for label in labels[:MAX_IDS_SHOWN])
         if len(labels) > MAX_IDS_SHOWN:
             shown += f" and {len(labels) - MAX_IDS_SHOWN} more"
         noun = "record" if len(labels) == 1 else "records"
         warning = f"{len(labels)} backup config {noun} with {problem} ({shown}): "
         warning += f"{consequence}."
-        if kind != "not_object":
+        if kind not in ("not_object", "nesting"):
             warning += " The original is kept in raw."
         warnings.append(warning)
     return warnings

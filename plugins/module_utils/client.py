@@ -44,6 +44,7 @@ from ansible_collections.datafor.platform.plugins.module_utils.errors import (
     DataforTLSError,
     excerpt,
     json_type_name,
+    printable,
 )
 
 USER_AGENT = "datafor.platform-ansible-collection"
@@ -240,7 +241,8 @@ def check_response(
     """
     context: dict[str, Any] = {"method": method, "url": url, "status": status}
     content_type = (headers.get("Content-Type") or "").lower()
-    text = raw.decode("utf-8", errors="replace")
+    # utf-8-sig also drops a byte order mark, which some proxies prepend.
+    text = raw.decode("utf-8-sig", errors="replace")
     stripped = text.lstrip()
 
     if "html" in content_type or stripped[:1] == "<":
@@ -377,7 +379,8 @@ def _network_error(
     reason: Any = error.reason if isinstance(error, urllib.error.URLError) else error
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    where = f"{parts.hostname}:{port}"
+    host = parts.hostname or ""
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     context: dict[str, Any] = {"method": method, "url": url}
 
     if isinstance(reason, ssl.SSLCertVerificationError) or (
@@ -510,7 +513,7 @@ def _safe_location(location: str | None) -> str:
         return "an unparsable location"
     netloc = parts.netloc.rpartition("@")[2]
     shown = f"{parts.scheme}://{netloc}{parts.path}" if netloc else parts.path
-    return shown or "an unnamed location"
+    return printable(shown) or "an unnamed location"
 
 
 def _is_json_flag(value: Any, flag: bool) -> bool:

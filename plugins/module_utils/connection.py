@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import ssl
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -106,6 +107,7 @@ class ConnectionSettings:
 
         Raises DataforOptionsError with the option name and the fix.
         """
+        params = _prefer_explicit_credentials(params)
         settings = cls(
             base_url=_normalise_url(params.get("url")),
             username=_blank_to_none(params.get("username")),
@@ -118,12 +120,9 @@ class ConnectionSettings:
             use_proxy=bool(params.get("use_proxy", True)),
             retries=_check_range("retries", params.get("retries"), 0, MAX_RETRIES),
         )
-        settings._check_authentication()
-        if settings.ca_path is not None and not os.path.isfile(settings.ca_path):
-            raise DataforOptionsError(
-                f"ca_path {settings.ca_path!r} is not a file",
-                hint="Point ca_path at a PEM file of the CA certificates to trust",
-            )
+        settings._check_authentication(params)
+        if settings.ca_path is not None:
+            _check_ca_path(settings.ca_path)
         if settings.session_cookie is not None:
             cookie_header(settings.session_cookie)
         if settings.token is not None and not _is_header_safe(settings.token):
@@ -152,20 +151,28 @@ class ConnectionSettings:
         return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
 
     def secrets(self) -> list[str]:
-        """List the secret values, so that callers can mask them in any text."""
+        """List the secret values, so that callers can mask them in any text.
+
+        Besides the options themselves, this covers the encoded forms a server
+        may echo: the header values, the base64 of ``user:password`` and each
+        value inside a whole ``Cookie`` header.
+        """
         values = [self.password, self.token, self.session_cookie]
         found = [value for value in values if value]
-        found.extend(self.auth_headers().values())
+        headers = self.auth_headers()
+        found.extend(headers.values())
+        if self.auth_method == "basic":
+            found.append(headers["Authorization"].split(" ", 1)[1])
+        if self.session_cookie is not None:
+            found.extend(_cookie_values(headers["Cookie"]))
         return found
 
-    def _check_authentication(self) -> None:
-        given = []
-        if self.username is not None or self.password is not None:
-            given.append("username/password")
-        if self.token is not None:
-            given.append("token")
-        if self.session_cookie is not None:
-            given.append("session_cookie")
+    def _check_authentication(self, params: dict[str, Any]) -> None:
+        given = [
+            group + _source_of(group, params)
+            for group in AUTH_OPTIONS
+            if _given_options(group, params)
+        ]
 
         if not given:
             raise DataforOptionsError("No credentials were given", hint=AUTH_HINT)
@@ -174,7 +181,7 @@ class ConnectionSettings:
                 "More than one way to authenticate was given: " + ", ".join(given),
                 hint=AUTH_HINT,
             )
-        if given == ["username/password"]:
+        if self.token is None and self.session_cookie is None:
             if self.username is None:
                 raise DataforOptionsError(
                     "password was given without username", hint=AUTH_HINT
@@ -189,6 +196,89 @@ class ConnectionSettings:
                     "cannot carry",
                     hint="Check the user name",
                 )
+
+
+# Each way to authenticate: its options and their environment variables.
+AUTH_OPTIONS = {
+    "username/password": {
+        "username": "DATAFOR_USERNAME",
+        "password": "DATAFOR_PASSWORD",
+    },
+    "token": {"token": "DATAFOR_TOKEN"},
+    "session_cookie": {"session_cookie": "DATAFOR_SESSION_COOKIE"},
+}
+# Cookie values shorter than this, such as "true", are too common to mask.
+MIN_MASKED_COOKIE_VALUE = 8
+
+
+def _given_options(group: str, params: dict[str, Any]) -> list[str]:
+    """List the options of a group that are set; blank ones count as unset."""
+    given = []
+    for name in AUTH_OPTIONS[group]:
+        value = params.get(name)
+        # A password may be all spaces; every other option is stripped.
+        if value and (name == "password" or str(value).strip()):
+            given.append(name)
+    return given
+
+
+def _from_environment(group: str, params: dict[str, Any]) -> bool:
+    """Tell whether every given option of a group equals its DATAFOR_* variable."""
+    given = _given_options(group, params)
+    variables = AUTH_OPTIONS[group]
+    return bool(given) and all(
+        os.environ.get(variables[name]) == params.get(name) for name in given
+    )
+
+
+def _source_of(group: str, params: dict[str, Any]) -> str:
+    if not _from_environment(group, params):
+        return ""
+    names = [AUTH_OPTIONS[group][name] for name in _given_options(group, params)]
+    return " (from " + ", ".join(names) + ")"
+
+
+def _prefer_explicit_credentials(params: dict[str, Any]) -> dict[str, Any]:
+    """Drop credentials that only came from DATAFOR_* when options set others.
+
+    Ansible fills each option from its variable on its own, so an exported
+    DATAFOR_TOKEN would otherwise clash with a username and password that a
+    task sets. Options set in the task win over the environment.
+    """
+    given = [group for group in AUTH_OPTIONS if _given_options(group, params)]
+    explicit = [group for group in given if not _from_environment(group, params)]
+    if not explicit:
+        return params
+
+    preferred = dict(params)
+    for group in given:
+        if group not in explicit:
+            preferred.update(dict.fromkeys(AUTH_OPTIONS[group]))
+    return preferred
+
+
+def _cookie_values(header: str) -> list[str]:
+    values = []
+    for pair in header.split(";"):
+        name, _separator, value = pair.strip().partition("=")
+        if name.upper() == "JSESSIONID" or len(value) >= MIN_MASKED_COOKIE_VALUE:
+            values.append(value.strip('"'))
+    return [value for value in values if value]
+
+
+def _check_ca_path(ca_path: str) -> None:
+    """Load the CA file once, so a bad file is an option error, not a TLS one."""
+    hint = "Point ca_path at a PEM file of the CA certificates to trust"
+    if not os.path.isfile(ca_path):
+        raise DataforOptionsError(f"ca_path {ca_path!r} is not a file", hint=hint)
+    try:
+        ssl.create_default_context(cafile=ca_path)
+    except (ssl.SSLError, OSError, ValueError) as error:
+        raise DataforOptionsError(
+            f"ca_path {ca_path!r} could not be loaded as PEM certificates "
+            f"({error.__class__.__name__}: {error})",
+            hint=hint,
+        ) from None
 
 
 def cookie_header(session_cookie: str) -> str:
@@ -256,8 +346,14 @@ def _normalise_url(url: Any) -> str:
     if not isinstance(url, str) or not url.strip():
         raise DataforOptionsError("url is missing", hint=example)
 
+    url = url.strip()
+    if any(char.isspace() or not char.isprintable() for char in url):
+        raise DataforOptionsError(
+            f"url contains a space or control character: {_redact_url(url)!r}",
+            hint="Percent-encode it, for example a space as %20",
+        )
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
     except ValueError:
         raise DataforOptionsError(
             f"url is not a valid URL: {_redact_url(url)!r}", hint=example
@@ -297,14 +393,10 @@ def _normalise_url(url: Any) -> str:
         )
 
     path = parts.path.rstrip("/")
-    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    return str(urlunsplit((parts.scheme, parts.netloc, path, "", "")))
 
 
 def _redact_url(url: str) -> str:
     """Strip userinfo, query and fragment, which may carry credentials."""
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc.rpartition("@")[2]
-        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-    except ValueError:
-        return "<unparsable URL>"
+    shown = re.sub(r"//[^/]*@", "//", url, count=1)
+    return re.split(r"[?#]", shown, maxsplit=1)[0]

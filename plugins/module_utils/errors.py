@@ -26,7 +26,14 @@ def excerpt(body: bytes | str | None, limit: int = BODY_EXCERPT_CHARS) -> str | 
     text = " ".join(body.split())
     if len(text) > limit:
         text = text[:limit] + "..."
-    return text or None
+    return printable(text) or None
+
+
+def printable(text: str) -> str:
+    """Escape control characters, so that server text cannot fake output lines."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 class DataforError(Exception):

@@ -212,6 +212,16 @@ def test_documented_failures(run_playbook, emulator, closed_port):
             "msg_contains": ["No credentials were given", "DATAFOR_USERNAME"],
         },
         {
+            "name": "space in url",
+            "options": {"url": emulator.url + "/back up"},
+            "fail": True,
+            "kind": "options",
+            "msg_contains": [
+                "url contains a space or control character",
+                "Percent-encode it, for example a space as %20",
+            ],
+        },
+        {
             "name": "two ways to authenticate",
             "options": {"token": ADMIN_TOKEN, "username": "backup-auditor"},
             "fail": True,
@@ -260,6 +270,13 @@ def test_secrets_absent_at_vvvv(run_playbook, emulator):
             "fail": True,
             "kind": "api",
             "msg_contains": ["The server returned msg 'bad header ********'"],
+        },
+        {
+            "name": "server echoes the encoded credentials",
+            "faults": [{"json": {"success": False, "msg": f"bad auth {basic}"}}],
+            "fail": True,
+            "kind": "api",
+            "msg_contains": ["The server returned msg 'bad auth ********'"],
         },
     ]
     secrets = [ADMIN["password"], ADMIN_TOKEN, cookie, wrong_password, basic]

@@ -18,6 +18,8 @@ from http.client import HTTPMessage
 from pathlib import Path
 from typing import Any
 
+import trustme
+
 from ansible_collections.datafor.platform.plugins.module_utils.connection import (
     ConnectionSettings,
 )
@@ -227,3 +229,10 @@ DEFAULT_OPEN_URL_KWARGS = {
     "use_netrc": False,
     "use_gssapi": False,
 }
+
+
+def write_ca_file(directory: Path) -> Path:
+    """Write the PEM certificate of a new private CA and return its path."""
+    ca_file = directory / "company-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(ca_file))
+    return ca_file

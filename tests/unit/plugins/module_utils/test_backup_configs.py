@@ -11,8 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.datafor.platform.plugins.module_utils.backup_configs import (
+    CUT_MARKER,
     DATA_NULL_WARNING,
     MAX_EPOCH_MS,
+    MAX_NESTING,
     Oddity,
     QueryResult,
     describe_oddities,
@@ -86,6 +88,79 @@ def normalise(**fields):
 
 def oddity_kinds(oddities):
     return [oddity.kind for oddity in oddities]
+
+
+# Hostile values
+
+
+@pytest.mark.parametrize("key", ["nextRun", "lastRun"])
+def test_epoch_text_too_long(key):
+    element, oddities = normalise(**{key: "1" * 5000})
+
+    assert element[snake_case(key)] is None
+    assert oddity_kinds(oddities) == [f"{key}_range"]
+
+
+def test_server_time_other_digits():
+    element, oddities = normalise(
+        add_time="\uff12\uff10\uff12\uff14-01-01 10:00:00.000"
+    )
+
+    assert element["created_at"] is None
+    assert oddity_kinds(oddities) == ["add_time_format"]
+
+
+def test_deep_raw_value_cut():
+    deep = []
+    for _level in range(500):
+        deep = [deep]
+
+    element, oddities = normalise(extra=deep)
+    cut = element["raw"]["extra"]
+    for _level in range(MAX_NESTING - 1):
+        cut = cut[0]
+
+    assert cut == CUT_MARKER
+    assert oddity_kinds(oddities) == ["nesting"]
+    assert element["raw"]["name"] == "ll"
+
+
+def test_deep_schedule_value_cut():
+    deep = {}
+    for _level in range(200):
+        deep = {"x": deep}
+    cron = json.dumps({"complexJobTrigger": {"uiPassParam": "DAILY", "extra": deep}})
+
+    element, oddities = normalise(cron=cron)
+
+    assert element["schedule"]["type"] == "DAILY"
+    assert oddity_kinds(oddities) == ["nesting"]
+
+
+def test_shallow_values_kept_whole():
+    nested = {"a": [{"b": [1, 2, {"c": "d"}]}]}
+
+    element, oddities = normalise(extra=nested)
+
+    assert element["raw"]["extra"] == nested
+    assert oddities == []
+
+
+def test_schedule_type_from_ui_pass_param():
+    cron = '{"complexJobTrigger": {"uiPassParam": "DAILY", "type": "X"}}'
+
+    element, oddities = normalise(cron=cron)
+
+    assert element["schedule"]["type"] == "DAILY"
+    assert oddities == []
+
+
+def test_describe_escapes_control_characters():
+    warnings = describe_oddities([Oddity("enable", "\x1b[31mEVIL\n[WARNING]: fake")])
+
+    assert "\x1b" not in warnings[0]
+    assert "\n" not in warnings[0]
+    assert "\\x1b[31mEVIL\\n[WARNING]: fake" in warnings[0]
 
 
 # The documented example

@@ -51,6 +51,7 @@ from ansible_collections.datafor.platform.tests.unit.fakes import (
     make_settings,
     raw_response,
     success_envelope,
+    write_ca_file,
 )
 
 OK_ENVELOPE = success_envelope([])
@@ -162,8 +163,7 @@ def test_post_json_encodes_payload():
 
 
 def test_post_json_passes_settings(tmp_path):
-    ca_file = tmp_path / "company-ca.pem"
-    ca_file.write_text("placeholder", encoding="ascii")
+    ca_file = write_ca_file(tmp_path)
     client, opener, _unused = make_client(
         json_response(OK_ENVELOPE),
         validate_certs=False,
@@ -864,7 +864,7 @@ def test_timeout_names_setting():
     [
         ("http://bi.example.com/datafor", "bi.example.com:80"),
         ("https://bi.example.com/datafor", "bi.example.com:443"),
-        ("http://[2001:db8::1]:28080/datafor", "2001:db8::1:28080"),
+        ("http://[2001:db8::1]:28080/datafor", "[2001:db8::1]:28080"),
     ],
 )
 def test_network_failure_default_port(url, where):
@@ -997,6 +997,59 @@ def test_errors_mask_echoed_secret(outcome):
 
     assert SESSION_COOKIE not in str(error)
     assert SESSION_COOKIE not in repr(error.details())
+
+
+@pytest.mark.parametrize(
+    ("auth", "session_cookie", "outcome"),
+    [
+        (
+            "basic",
+            None,
+            lambda: json_response({"success": False, "msg": f"bad {BASIC_VALUE}"}),
+        ),
+        (
+            "basic",
+            None,
+            lambda: http_error(500, f"<title>auth {BASIC_VALUE}</title>"),
+        ),
+        (
+            "basic",
+            None,
+            lambda: http_error(302, "", {"Location": f"http://other/{BASIC_VALUE}"}),
+        ),
+        (
+            "session_cookie",
+            f"JSESSIONID={SESSION_COOKIE}; session-flushed=true",
+            lambda: json_response({"success": False, "msg": f"bad {SESSION_COOKIE}"}),
+        ),
+    ],
+    ids=["basic_in_msg", "basic_in_title", "basic_in_location", "cookie_in_header"],
+)
+def test_errors_mask_encoded_secret(auth, session_cookie, outcome):
+    overrides = {"session_cookie": session_cookie} if session_cookie else {}
+
+    error, _opener, _unused = query_error(outcome(), auth=auth, **overrides)
+
+    assert BASIC_VALUE not in str(error)
+    assert SESSION_COOKIE not in str(error)
+    assert "********" in str(error)
+
+
+def test_errors_escape_control_characters():
+    error, _opener, _unused = query_error(
+        http_error(500, "\x1b[31mRED\x1b[0m text", {"Content-Type": "text/plain"})
+    )
+
+    assert "\x1b" not in str(error)
+    assert "\\x1b[31mRED" in str(error)
+
+
+def test_check_response_accepts_byte_order_mark():
+    body = b"\xef\xbb\xbf" + json.dumps({"success": True, "data": []}).encode()
+
+    response = check_response("POST", QUERY_URL, 200, make_headers({}), body)
+
+    assert response.data == {"success": True, "data": []}
 
 
 def test_password_absent_from_basic_error():

@@ -24,8 +24,10 @@ from ansible_collections.datafor.platform.tests.unit.fakes import (
     PASSWORD,
     SESSION_COOKIE,
     TOKEN,
+    USERNAME,
     connection_params,
     make_settings,
+    write_ca_file,
 )
 
 EXPECTED_AUTH_HINT = (
@@ -253,6 +255,27 @@ def test_from_params_accepts_unicode_host_name():
     assert settings.base_url == "https://bücher.example:28080/datafor"
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://bi.example.com:28080/data for",
+        "https://bi.example.com:28080/data\nfor",
+        "https://bi.example.com:28080/datafor\x7f",
+    ],
+)
+def test_from_params_rejects_url_whitespace(url):
+    error = options_error(connection_params(url=url))
+
+    assert error.cause.startswith("url contains a space or control character: ")
+    assert error.hint == "Percent-encode it, for example a space as %20"
+
+
+def test_from_params_shows_unparsable_url():
+    error = options_error(connection_params(url="http://user:pw@[::1/datafor?t=x"))
+
+    assert error.cause == "url is not a valid URL: 'http://[::1/datafor'"
+
+
 def test_from_params_rejects_missing_ca_path(tmp_path):
     missing = str(tmp_path / "no-such-ca.pem")
 
@@ -262,9 +285,19 @@ def test_from_params_rejects_missing_ca_path(tmp_path):
     assert error.hint == "Point ca_path at a PEM file of the CA certificates to trust"
 
 
+def test_from_params_rejects_ca_path_not_pem(tmp_path):
+    not_pem = tmp_path / "hostname"
+    not_pem.write_text("bi.example.com\n", encoding="ascii")
+
+    error = options_error(connection_params(ca_path=str(not_pem)))
+
+    assert error.cause.startswith(
+        f"ca_path {str(not_pem)!r} could not be loaded as PEM certificates (SSLError: "
+    )
+
+
 def test_from_params_accepts_ca_path_file(tmp_path):
-    ca_file = tmp_path / "ca.pem"
-    ca_file.write_text("placeholder", encoding="ascii")
+    ca_file = write_ca_file(tmp_path)
 
     settings = ConnectionSettings.from_params(connection_params(ca_path=str(ca_file)))
 
@@ -455,8 +488,7 @@ def test_from_params_rejects_retries(retries, cause):
 
 
 def test_from_params_keeps_tls_and_proxy(tmp_path):
-    ca_file = tmp_path / "company-ca.pem"
-    ca_file.write_text("placeholder", encoding="ascii")
+    ca_file = write_ca_file(tmp_path)
     settings = make_settings(
         validate_certs=False, ca_path=str(ca_file), use_proxy=False
     )
@@ -585,13 +617,59 @@ def test_auth_method_per_way(auth):
 @pytest.mark.parametrize(
     ("auth", "expected"),
     [
-        ("basic", [PASSWORD, "Basic " + BASIC_VALUE]),
+        ("basic", [PASSWORD, "Basic " + BASIC_VALUE, BASIC_VALUE]),
         ("token", [TOKEN, "Bearer " + TOKEN]),
-        ("session_cookie", [SESSION_COOKIE, "JSESSIONID=" + SESSION_COOKIE]),
+        (
+            "session_cookie",
+            [SESSION_COOKIE, "JSESSIONID=" + SESSION_COOKIE, SESSION_COOKIE],
+        ),
     ],
 )
 def test_secrets_lists_values_and_headers(auth, expected):
     assert make_settings(auth).secrets() == expected
+
+
+def test_secrets_lists_values_in_cookie_header():
+    cookie = f"JSESSIONID={SESSION_COOKIE}; session-flushed=true; server-time=17407"
+    settings = make_settings("session_cookie", session_cookie=cookie)
+
+    assert settings.secrets() == [cookie, cookie, SESSION_COOKIE]
+
+
+@pytest.mark.parametrize(
+    ("variables", "options", "method"),
+    [
+        ({"DATAFOR_TOKEN": TOKEN}, {}, "basic"),
+        (
+            {"DATAFOR_USERNAME": USERNAME, "DATAFOR_PASSWORD": PASSWORD},
+            {"auth": "token"},
+            "token",
+        ),
+        ({"DATAFOR_SESSION_COOKIE": SESSION_COOKIE}, {"auth": "token"}, "token"),
+    ],
+)
+def test_options_win_over_environment(monkeypatch, variables, options, method):
+    params = connection_params(options.get("auth", "basic"))
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+        params[name.removeprefix("DATAFOR_").lower()] = value
+
+    settings = ConnectionSettings.from_params(params)
+
+    assert settings.auth_method == method
+
+
+def test_two_ways_from_environment_named(monkeypatch):
+    monkeypatch.setenv("DATAFOR_TOKEN", TOKEN)
+    monkeypatch.setenv("DATAFOR_SESSION_COOKIE", SESSION_COOKIE)
+    params = connection_params("token", token=TOKEN, session_cookie=SESSION_COOKIE)
+
+    error = options_error(params)
+
+    assert error.cause == (
+        "More than one way to authenticate was given: token (from DATAFOR_TOKEN), "
+        "session_cookie (from DATAFOR_SESSION_COOKIE)"
+    )
 
 
 # repr

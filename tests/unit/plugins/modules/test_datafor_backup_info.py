@@ -32,6 +32,7 @@ from ansible_collections.datafor.platform.tests.unit.fakes import (
     load_fixture,
     raw_response,
     success_envelope,
+    write_ca_file,
 )
 
 EXAMPLE_ID = "51b51905fc0b482f995f0f32b48105ba"
@@ -164,8 +165,7 @@ def test_empty_list_result(run_module):
 
 
 def test_connection_options_sent(run_module, tmp_path):
-    ca_file = tmp_path / "company-ca.pem"
-    ca_file.write_text("placeholder", encoding="ascii")
+    ca_file = write_ca_file(tmp_path)
     args = module_args(
         "token",
         url="http://bi.internal:8080/pentaho/",
