@@ -185,6 +185,41 @@ def normalise_backup_config(
     return element, oddities
 
 
+@dataclass
+class BackupFacts:
+    """What the info module returns: backups, missing names and ids, warnings."""
+
+    backups: list[dict[str, Any]]
+    missing: list[str] | None
+    warnings: list[str]
+
+
+def build_backup_facts(
+    query: QueryResult,
+    names: Sequence[str] | None,
+    ids: Sequence[str] | None,
+) -> BackupFacts:
+    """Normalise every record, apply the filters and describe the oddities.
+
+    Warnings cover only the backups returned, so a filter hides unrelated
+    oddities; problems with the envelope itself are always reported.
+    """
+    normalised = [
+        normalise_backup_config(record, position)
+        for position, record in enumerate(query.records)
+    ]
+    selected, missing = select_backups(
+        [backup for backup, _oddities in normalised], names, ids
+    )
+
+    selected_ids = {id(backup) for backup in selected}
+    oddities = list(query.oddities)
+    for backup, found in normalised:
+        if id(backup) in selected_ids:
+            oddities.extend(found)
+    return BackupFacts(selected, missing, describe_oddities(oddities))
+
+
 def select_backups(
     backups: Sequence[dict[str, Any]],
     names: Sequence[str] | None,

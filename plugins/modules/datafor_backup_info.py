@@ -318,10 +318,8 @@ error:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.datafor.platform.plugins.module_utils.backup_configs import (
-    describe_oddities,
-    normalise_backup_config,
+    build_backup_facts,
     query_backup_configs,
-    select_backups,
 )
 from ansible_collections.datafor.platform.plugins.module_utils.client import (
     DataforClient,
@@ -350,27 +348,13 @@ def main() -> None:
     except DataforError as error:
         module.fail_json(msg=str(error), error=error.details())
 
-    backups = []
-    oddities_by_backup = {}
-    for position, record in enumerate(query.records):
-        backup, found = normalise_backup_config(record, position)
-        backups.append(backup)
-        oddities_by_backup[id(backup)] = found
-
-    selected, missing = select_backups(
-        backups, module.params["name"], module.params["id"]
-    )
-
-    # Warn only about the backups returned, so a filter hides unrelated noise.
-    oddities = list(query.oddities)
-    for backup in selected:
-        oddities.extend(oddities_by_backup[id(backup)])
-    for warning in describe_oddities(oddities) + client.retry_notes:
+    facts = build_backup_facts(query, module.params["name"], module.params["id"])
+    for warning in facts.warnings + client.retry_notes:
         module.warn(warning)
 
-    result = {"changed": False, "backups": selected}
-    if missing is not None:
-        result["missing"] = missing
+    result = {"changed": False, "backups": facts.backups}
+    if facts.missing is not None:
+        result["missing"] = facts.missing
     module.exit_json(**result)
 
 

@@ -17,6 +17,7 @@ from ansible_collections.datafor.platform.plugins.module_utils.backup_configs im
     MAX_NESTING,
     Oddity,
     QueryResult,
+    build_backup_facts,
     describe_oddities,
     normalise_backup_config,
     query_backup_configs,
@@ -88,6 +89,32 @@ def normalise(**fields):
 
 def oddity_kinds(oddities):
     return [oddity.kind for oddity in oddities]
+
+
+# build_backup_facts
+
+
+def test_facts_warn_only_for_selected():
+    good = example_record()
+    odd = {**example_record(), "id": "b" * 32, "name": "odd", "enable": "2"}
+    query = QueryResult(records=[good, odd], oddities=[Oddity("not_object", "#2")])
+
+    facts = build_backup_facts(query, ["ll"], None)
+
+    assert [backup["name"] for backup in facts.backups] == ["ll"]
+    assert facts.missing == []
+    assert len(facts.warnings) == 1
+    assert facts.warnings[0].startswith("1 backup config record with a value that")
+
+
+def test_facts_without_filter_warn_for_all():
+    odd = {**example_record(), "enable": "2"}
+
+    facts = build_backup_facts(QueryResult(records=[odd]), None, None)
+
+    assert facts.missing is None
+    assert len(facts.backups) == 1
+    assert facts.warnings[0].startswith("1 backup config record with an 'enable'")
 
 
 # Hostile values
