@@ -14,8 +14,9 @@ options:
       - Base URL of the Datafor server, including the context path, for example
         V(https://bi.example.com:28080/datafor). Plain Pentaho installations
         use V(/pentaho) instead.
-      - A trailing V(/) is ignored. The URL must not contain credentials or a
-        query string.
+      - A trailing V(/) is ignored. The URL must not contain credentials, a
+        query string, spaces or control characters. A non-ASCII host name is
+        sent in its IDNA form and a non-ASCII path percent-encoded as UTF-8.
       - If not set, the value of the E(DATAFOR_URL) environment variable is used.
     type: str
     required: true
@@ -26,7 +27,8 @@ options:
       - If not set, the value of the E(DATAFOR_USERNAME) environment variable
         is used.
       - Set exactly one way to authenticate, O(username) with O(password),
-        O(token) or O(session_cookie).
+        O(token) or O(session_cookie). When a task sets options of one way,
+        the E(DATAFOR_*) variables of the other ways are ignored.
     type: str
   password:
     description:

@@ -20,7 +20,7 @@ import socket
 import ssl
 import time
 import urllib.error
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -45,9 +45,12 @@ from ansible_collections.datafor.platform.plugins.module_utils.errors import (
     excerpt,
     json_type_name,
     printable,
+    redact,
 )
 
 USER_AGENT = "datafor.platform-ansible-collection"
+# A server's msg can be of any length; messages quote at most this much.
+SERVER_TEXT_CHARS = 300
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # Backoff before retry n (1-based) is BACKOFF_BASE * 2 ** (n - 1), capped.
 BACKOFF_BASE = 1.0
@@ -173,7 +176,8 @@ class DataforClient:
         for attempt in range(1, max_tries + 1):
             try:
                 status, headers, raw = self._send_once(method, url, body, content_type)
-                return check_response(method, url, status, headers, raw)
+                secrets = self.settings.secrets()
+                return check_response(method, url, status, headers, raw, secrets)
             except DataforError as final_error:
                 raise final_error.redact(self.settings.secrets()) from None
             except _Retryable as retryable:
@@ -221,7 +225,9 @@ class DataforClient:
             raw = response.read()
             return _status_of(response), response.headers, raw
         except urllib.error.HTTPError as http_error:
-            raise _http_error(method, url, http_error, settings.auth_method) from None
+            raise _http_error(
+                method, url, http_error, settings.auth_method, settings.secrets()
+            ) from None
         except (
             urllib.error.URLError,
             OSError,
@@ -232,12 +238,18 @@ class DataforClient:
 
 
 def check_response(
-    method: str, url: str, status: int, headers: Mapping[str, str], raw: bytes
+    method: str,
+    url: str,
+    status: int,
+    headers: Mapping[str, str],
+    raw: bytes,
+    secrets: Sequence[str] = (),
 ) -> Response:
     """Check a 2xx response: content type, JSON object and ``success`` envelope.
 
     Datafor reports most errors as HTTP 200 with ``success: false``, so the
-    envelope, not the status, is the truth.
+    envelope, not the status, is the truth. ``secrets`` are masked in the body
+    before any of it is quoted in an error.
     """
     context: dict[str, Any] = {"method": method, "url": url, "status": status}
     content_type = (headers.get("Content-Type") or "").lower()
@@ -249,7 +261,7 @@ def check_response(
         raise DataforResponseError(
             f"the server returned HTTP {status} with an HTML page",
             hint=HINT_CONTEXT_PATH,
-            **_body_summary(raw, headers),
+            **_body_summary(_masked(text, secrets), headers),
             **context,
         )
     if not stripped:
@@ -260,44 +272,54 @@ def check_response(
         )
     try:
         data = json.loads(text)
-    except (ValueError, RecursionError) as error:
+    except RecursionError:
+        raise DataforResponseError(
+            "the JSON body is nested too deeply to decode",
+            hint="Check the Datafor server log, or a proxy in front of Datafor",
+            body_excerpt=excerpt(_masked(text, secrets)),
+            **context,
+        ) from None
+    except ValueError as error:
         raise DataforResponseError(
             f"the body is not valid JSON ({error.__class__.__name__}: {error}); "
             f"content type {content_type or 'not given'!r}",
             hint=HINT_BROKEN_JSON if "json" in content_type else HINT_CONTEXT_PATH,
-            body_excerpt=excerpt(text),
+            body_excerpt=excerpt(_masked(text, secrets)),
             **context,
         ) from None
     if not isinstance(data, dict):
         raise DataforResponseError(
             f"the JSON body is a {json_type_name(data)}, not an object",
             hint=HINT_CONTEXT_PATH,
-            body_excerpt=excerpt(text),
+            body_excerpt=excerpt(_masked(text, secrets)),
             **context,
         )
 
-    _check_envelope(data, context, text)
+    _check_envelope(data, context, text, secrets)
     return Response(status=status, data=data)
 
 
-def _check_envelope(data: dict[str, Any], context: dict[str, Any], text: str) -> None:
+def _check_envelope(
+    data: dict[str, Any], context: dict[str, Any], text: str, secrets: Sequence[str]
+) -> None:
     success = data.get("success")
     if _is_json_flag(success, True):
         return
 
-    server_msg = _text_or_none(data.get("msg"))
-    server_code = _text_or_none(data.get("code"))
+    server_msg = _server_text(data.get("msg"), secrets)
+    server_code = _server_text(data.get("code"), secrets)
     if "success" not in data:
         raise DataforResponseError(
             "the JSON body has no 'success' field, so it is not a Datafor API response",
             hint=HINT_CONTEXT_PATH,
-            body_excerpt=excerpt(text),
+            body_excerpt=excerpt(_masked(text, secrets)),
             **context,
         )
     if not _is_json_flag(success, False):
         raise DataforResponseError(
-            f"the 'success' field is {json.dumps(success)}, neither true nor false",
-            body_excerpt=excerpt(text),
+            f"the 'success' field is {excerpt(json.dumps(success), 40)}, neither "
+            "true nor false",
+            body_excerpt=excerpt(_masked(text, secrets)),
             **context,
         )
     if server_code == "403" or "no permission" in (server_msg or "").lower():
@@ -327,7 +349,11 @@ def _check_envelope(data: dict[str, Any], context: dict[str, Any], text: str) ->
 
 
 def _http_error(
-    method: str, url: str, error: urllib.error.HTTPError, auth_method: str
+    method: str,
+    url: str,
+    error: urllib.error.HTTPError,
+    auth_method: str,
+    secrets: Sequence[str] = (),
 ) -> Exception:
     status = error.code
     # HTTPError.headers is an email.message.Message, which reads like a Mapping.
@@ -336,7 +362,8 @@ def _http_error(
         raw = error.read() or b""
     except (OSError, http.client.HTTPException):
         raw = b""
-    server_msg, server_code = _server_fields(raw)
+    text = _masked(raw.decode("utf-8-sig", errors="replace"), secrets)
+    server_msg, server_code = _server_fields(text, secrets)
     context: dict[str, Any] = {
         "method": method,
         "url": url,
@@ -358,7 +385,7 @@ def _http_error(
 
     reason = http.client.responses.get(status, "")
     cause = f"HTTP {status} {reason}".strip()
-    summary: dict[str, Any] = {} if server_msg else _body_summary(raw, headers)
+    summary: dict[str, Any] = {} if server_msg else _body_summary(text, headers)
     if status in RETRY_STATUSES:
         retry_after = parse_retry_after(headers.get("Retry-After"))
         return _Retryable(
@@ -465,20 +492,33 @@ def _status_of(response: Any) -> int:
     return int(status)
 
 
-def _server_fields(raw: bytes) -> tuple[str | None, str | None]:
+def _server_fields(text: str, secrets: Sequence[str]) -> tuple[str | None, str | None]:
     """Read ``msg`` and ``code`` from a JSON error body, if it is one."""
     try:
-        data = json.loads(raw.decode("utf-8", errors="replace"))
+        data = json.loads(text)
     except (ValueError, RecursionError):
         return None, None
     if not isinstance(data, dict):
         return None, None
-    return _text_or_none(data.get("msg")), _text_or_none(data.get("code"))
+    return _server_text(data.get("msg"), secrets), _server_text(
+        data.get("code"), secrets
+    )
 
 
-def _body_summary(raw: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
+def _masked(text: str, secrets: Sequence[str]) -> str:
+    return redact(text, list(secrets)) or ""
+
+
+def _server_text(value: Any, secrets: Sequence[str]) -> str | None:
+    """Quote a server's ``msg`` or ``code``: masked, one line, of bounded length."""
+    text = _text_or_none(value)
+    if text is None:
+        return None
+    return excerpt(_masked(text, secrets), SERVER_TEXT_CHARS)
+
+
+def _body_summary(text: str, headers: Mapping[str, str]) -> dict[str, Any]:
     """Summarise a body for a message: an HTML page by its title, text by excerpt."""
-    text = raw.decode("utf-8", errors="replace")
     content_type = (headers.get("Content-Type") or "").lower()
     if "html" in content_type or text.lstrip()[:1] == "<":
         title = _html_title(text)

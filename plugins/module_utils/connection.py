@@ -11,12 +11,14 @@ validates the parsed values once, before any request is sent.
 from __future__ import annotations
 
 import base64
+import html
+import json
 import os
 import re
 import ssl
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 from ansible.module_utils.basic import env_fallback
 
@@ -43,7 +45,12 @@ _COOKIE_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
 
 def connection_argument_spec() -> dict[str, dict[str, Any]]:
-    """Build the argument spec of the connection options."""
+    """Build the argument spec of the connection options.
+
+    The credential options have no ``env_fallback``: ConnectionSettings reads
+    their DATAFOR_* variables itself, so that options set in a task win over
+    the environment as a whole way to authenticate, not option by option.
+    """
     return {
         "url": {
             "type": "str",
@@ -52,22 +59,18 @@ def connection_argument_spec() -> dict[str, dict[str, Any]]:
         },
         "username": {
             "type": "str",
-            "fallback": (env_fallback, ["DATAFOR_USERNAME"]),
         },
         "password": {
             "type": "str",
             "no_log": True,
-            "fallback": (env_fallback, ["DATAFOR_PASSWORD"]),
         },
         "token": {
             "type": "str",
             "no_log": True,
-            "fallback": (env_fallback, ["DATAFOR_TOKEN"]),
         },
         "session_cookie": {
             "type": "str",
             "no_log": True,
-            "fallback": (env_fallback, ["DATAFOR_SESSION_COOKIE"]),
         },
         "validate_certs": {"type": "bool", "default": True},
         "ca_path": {"type": "path"},
@@ -107,7 +110,7 @@ class ConnectionSettings:
 
         Raises DataforOptionsError with the option name and the fix.
         """
-        params = _prefer_explicit_credentials(params)
+        params, from_environment = _credentials_with_environment(params)
         settings = cls(
             base_url=_normalise_url(params.get("url")),
             username=_blank_to_none(params.get("username")),
@@ -120,7 +123,7 @@ class ConnectionSettings:
             use_proxy=bool(params.get("use_proxy", True)),
             retries=_check_range("retries", params.get("retries"), 0, MAX_RETRIES),
         )
-        settings._check_authentication(params)
+        settings._check_authentication(params, from_environment)
         if settings.ca_path is not None:
             _check_ca_path(settings.ca_path)
         if settings.session_cookie is not None:
@@ -165,11 +168,15 @@ class ConnectionSettings:
             found.append(headers["Authorization"].split(" ", 1)[1])
         if self.session_cookie is not None:
             found.extend(_cookie_values(headers["Cookie"]))
-        return found
+        for value in list(found):
+            found.extend(_encoded_forms(value))
+        return list(dict.fromkeys(found))
 
-    def _check_authentication(self, params: dict[str, Any]) -> None:
+    def _check_authentication(
+        self, params: dict[str, Any], from_environment: set[str]
+    ) -> None:
         given = [
-            group + _source_of(group, params)
+            group + _source_of(group, params, from_environment)
             for group in AUTH_OPTIONS
             if _given_options(group, params)
         ]
@@ -222,39 +229,57 @@ def _given_options(group: str, params: dict[str, Any]) -> list[str]:
     return given
 
 
-def _from_environment(group: str, params: dict[str, Any]) -> bool:
-    """Tell whether every given option of a group equals its DATAFOR_* variable."""
-    given = _given_options(group, params)
-    variables = AUTH_OPTIONS[group]
-    return bool(given) and all(
-        os.environ.get(variables[name]) == params.get(name) for name in given
-    )
-
-
-def _source_of(group: str, params: dict[str, Any]) -> str:
-    if not _from_environment(group, params):
+def _source_of(group: str, params: dict[str, Any], from_environment: set[str]) -> str:
+    names = [name for name in _given_options(group, params) if name in from_environment]
+    if not names:
         return ""
-    names = [AUTH_OPTIONS[group][name] for name in _given_options(group, params)]
-    return " (from " + ", ".join(names) + ")"
+    variables = [AUTH_OPTIONS[group][name] for name in names]
+    return " (from " + ", ".join(variables) + ")"
 
 
-def _prefer_explicit_credentials(params: dict[str, Any]) -> dict[str, Any]:
-    """Drop credentials that only came from DATAFOR_* when options set others.
+def _credentials_with_environment(
+    params: dict[str, Any],
+) -> tuple[dict[str, Any], set[str]]:
+    """Fill unset credential options from their DATAFOR_* variables.
 
-    Ansible fills each option from its variable on its own, so an exported
-    DATAFOR_TOKEN would otherwise clash with a username and password that a
-    task sets. Options set in the task win over the environment.
+    When the task sets options of one way to authenticate, only that way is
+    completed from the environment, so an exported DATAFOR_TOKEN does not
+    clash with a username and password set in the task. Returns the filled
+    parameters and the names of the options taken from the environment.
     """
-    given = [group for group in AUTH_OPTIONS if _given_options(group, params)]
-    explicit = [group for group in given if not _from_environment(group, params)]
-    if not explicit:
-        return params
+    explicit = [group for group in AUTH_OPTIONS if _given_options(group, params)]
+    filled = dict(params)
+    from_environment = set()
+    for group in explicit or list(AUTH_OPTIONS):
+        given = _given_options(group, params)
+        for name, variable in AUTH_OPTIONS[group].items():
+            value = os.environ.get(variable)
+            if name not in given and value:
+                filled[name] = value
+                from_environment.add(name)
+    return filled, from_environment
 
-    preferred = dict(params)
-    for group in given:
-        if group not in explicit:
-            preferred.update(dict.fromkeys(AUTH_OPTIONS[group]))
-    return preferred
+
+def _encoded_forms(value: str) -> list[str]:
+    """List the forms in which a server might repeat a secret in its response.
+
+    These are the forms of URL-encoding, JSON and HTML escaping, and base64,
+    with and without padding. Forms shorter than 4 characters are left out,
+    because masking them would garble whole messages.
+    """
+    encoded = base64.b64encode(value.encode("utf-8")).decode("ascii")
+    forms = [
+        quote(value, safe=""),
+        quote_plus(value, safe=""),
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        html.escape(value),
+        html.escape(value, quote=False),
+        encoded,
+        encoded.rstrip("="),
+        value.rstrip("="),
+    ]
+    return [form for form in forms if len(form) >= 4 and form != value]
 
 
 def _cookie_values(header: str) -> list[str]:
@@ -365,9 +390,10 @@ def _normalise_url(url: Any) -> str:
             hint=example,
         )
     try:
-        # The same check that the socket layer makes; without it a label of
-        # more than 63 characters raises UnicodeError from deep in urllib.
-        parts.hostname.encode("idna")
+        # The socket layer makes the same conversion, but it raises
+        # UnicodeError from deep in urllib for a label of over 63 characters,
+        # and http.client cannot send a non-ASCII Host header.
+        ascii_host = parts.hostname.encode("idna").decode("ascii")
     except UnicodeError:
         raise DataforOptionsError(
             f"url has an invalid host name: {parts.hostname!r}", hint=example
@@ -392,8 +418,13 @@ def _normalise_url(url: Any) -> str:
             f"url has an invalid port: {_redact_url(url)!r}", hint=example
         )
 
-    path = parts.path.rstrip("/")
-    return str(urlunsplit((parts.scheme, parts.netloc, path, "", "")))
+    if ":" in ascii_host:
+        ascii_host = f"[{ascii_host}]"
+    netloc = ascii_host if parts.port is None else f"{ascii_host}:{port}"
+    # Non-ASCII in the path is percent-encoded as UTF-8; '%' stays, so a path
+    # that is already encoded is kept as it is.
+    path = quote(parts.path.rstrip("/"), safe="/%:@!$&'()*+,;=-._~")
+    return str(urlunsplit((parts.scheme.lower(), netloc, path, "", "")))
 
 
 def _redact_url(url: str) -> str:

@@ -82,14 +82,16 @@ class DataforError(Exception):
             parts.append(request + ":")
         parts.append(_sentence(self.cause))
         server = []
+        # Server text is already one printable line (see excerpt), so it is
+        # quoted as it is; repr() would escape its backslashes a second time.
         if self.server_msg:
-            server.append(f"msg {self.server_msg!r}")
+            server.append(f"msg '{printable(self.server_msg)}'")
         if self.server_code is not None:
-            server.append(f"code {self.server_code!r}")
+            server.append(f"code '{printable(self.server_code)}'")
         if server:
             parts.append("The server returned " + ", ".join(server) + ".")
         if self.page_title:
-            parts.append(f"The response is an HTML page titled {self.page_title!r}.")
+            parts.append(f"The response is an HTML page titled '{self.page_title}'.")
         elif self.body_excerpt:
             parts.append(_sentence(f"The response body begins: {self.body_excerpt}"))
         if self.hint:

@@ -343,6 +343,9 @@ def main() -> None:
 
     try:
         settings = ConnectionSettings.from_params(module.params)
+        # Credentials read from DATAFOR_* variables are not module options, so
+        # Ansible does not know to mask them; every form of them is added here.
+        module.no_log_values.update(settings.secrets())
         client = DataforClient(settings)
         query = query_backup_configs(client)
     except DataforError as error:

@@ -121,8 +121,14 @@ def test_environment_fallbacks(run_playbook, emulator):
     result = run_playbook(
         "env_fallback.yml", connection_vars(emulator, admin_token=ADMIN_TOKEN)
     )
+    sent = [entry["authorization"] for entry in api_requests(emulator)]
 
     assert result.returncode == 0, result.explain()
+    assert sent == ["bearer", "basic"]
+    assert [entry["user"] for entry in api_requests(emulator)] == [
+        "backup-auditor",
+        "backup-auditor",
+    ]
 
 
 def test_wrong_password_sends_one_request(run_playbook, emulator):
@@ -210,6 +216,16 @@ def test_documented_failures(run_playbook, emulator, closed_port):
             "fail": True,
             "kind": "options",
             "msg_contains": ["No credentials were given", "DATAFOR_USERNAME"],
+        },
+        {
+            "name": "non-ASCII path in url",
+            "options": {"url": emulator.base + "/dätafor"},
+            "fail": True,
+            "kind": "http",
+            "msg_contains": [
+                f"POST {emulator.base}/d%C3%A4tafor/plugin/datafor-backup/api/query",
+                "HTTP 404 Not Found",
+            ],
         },
         {
             "name": "space in url",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -68,3 +69,11 @@ def set_module_args() -> Iterator[Callable[[dict[str, Any]], None]]:
                 stack.enter_context(_legacy_module_args(args))
 
         yield apply
+
+
+@pytest.fixture(autouse=True)
+def clear_datafor_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Remove DATAFOR_* variables, which ConnectionSettings would read."""
+    for name in list(os.environ):
+        if name.startswith("DATAFOR_"):
+            monkeypatch.delenv(name)

@@ -1035,6 +1035,38 @@ def test_errors_mask_encoded_secret(auth, session_cookie, outcome):
     assert "********" in str(error)
 
 
+def test_errors_mask_secret_at_excerpt_end():
+    body = "x" * 190 + " " + PASSWORD
+
+    error, _opener, _unused = query_error(
+        http_error(500, body, {"Content-Type": "text/plain"})
+    )
+
+    assert PASSWORD[:6] not in str(error)
+    assert "x ********" in str(error)
+
+
+def test_errors_mask_secret_with_runs_of_spaces():
+    password = "two  spaces\u00a0here"
+
+    error, _opener, _unused = query_error(
+        http_error(500, f"password was {password}", {"Content-Type": "text/plain"}),
+        password=password,
+    )
+
+    assert "two spaces" not in str(error)
+    assert "password was ********" in str(error)
+
+
+def test_server_msg_length_limited():
+    error, _opener, _unused = query_error(
+        json_response({"success": False, "code": 500, "msg": "A" * 200_000})
+    )
+
+    assert len(error.server_msg) == 303
+    assert len(str(error)) < 1000
+
+
 def test_errors_escape_control_characters():
     error, _opener, _unused = query_error(
         http_error(500, "\x1b[31mRED\x1b[0m text", {"Content-Type": "text/plain"})

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 import yaml
 from ansible.module_utils.basic import env_fallback
@@ -50,25 +52,11 @@ EXPECTED_ARGUMENT_SPEC = {
         "required": True,
         "fallback": (env_fallback, ["DATAFOR_URL"]),
     },
-    "username": {
-        "type": "str",
-        "fallback": (env_fallback, ["DATAFOR_USERNAME"]),
-    },
-    "password": {
-        "type": "str",
-        "no_log": True,
-        "fallback": (env_fallback, ["DATAFOR_PASSWORD"]),
-    },
-    "token": {
-        "type": "str",
-        "no_log": True,
-        "fallback": (env_fallback, ["DATAFOR_TOKEN"]),
-    },
-    "session_cookie": {
-        "type": "str",
-        "no_log": True,
-        "fallback": (env_fallback, ["DATAFOR_SESSION_COOKIE"]),
-    },
+    # The credentials' DATAFOR_* variables are read by ConnectionSettings.
+    "username": {"type": "str"},
+    "password": {"type": "str", "no_log": True},
+    "token": {"type": "str", "no_log": True},
+    "session_cookie": {"type": "str", "no_log": True},
     "validate_certs": {"type": "bool", "default": True},
     "ca_path": {"type": "path"},
     "timeout": {"type": "int", "default": 30},
@@ -252,7 +240,15 @@ def test_from_params_accepts_unicode_host_name():
         connection_params(url="https://bücher.example:28080/datafor")
     )
 
-    assert settings.base_url == "https://bücher.example:28080/datafor"
+    assert settings.base_url == "https://xn--bcher-kva.example:28080/datafor"
+
+
+def test_from_params_encodes_non_ascii_path():
+    settings = ConnectionSettings.from_params(
+        connection_params(url="http://127.0.0.1:8080/dätafor%20x/")
+    )
+
+    assert settings.base_url == "http://127.0.0.1:8080/d%C3%A4tafor%20x"
 
 
 @pytest.mark.parametrize(
@@ -626,14 +622,30 @@ def test_auth_method_per_way(auth):
     ],
 )
 def test_secrets_lists_values_and_headers(auth, expected):
-    assert make_settings(auth).secrets() == expected
+    secrets = make_settings(auth).secrets()
+    unique = list(dict.fromkeys(expected))
+
+    assert secrets[: len(unique)] == unique
 
 
 def test_secrets_lists_values_in_cookie_header():
     cookie = f"JSESSIONID={SESSION_COOKIE}; session-flushed=true; server-time=17407"
     settings = make_settings("session_cookie", session_cookie=cookie)
 
-    assert settings.secrets() == [cookie, cookie, SESSION_COOKIE]
+    assert settings.secrets()[:2] == [cookie, SESSION_COOKIE]
+    assert "true" not in settings.secrets()
+
+
+def test_secrets_lists_encoded_forms():
+    password = 'p@ss w/rd&"1'
+    settings = make_settings(password=password)
+    secrets = settings.secrets()
+
+    assert "p%40ss%20w%2Frd%26%221" in secrets
+    assert "p%40ss+w%2Frd%26%221" in secrets
+    assert 'p@ss w/rd&\\"1' in secrets
+    assert "p@ss w/rd&amp;&quot;1" in secrets
+    assert base64.b64encode(password.encode()).decode() in secrets
 
 
 @pytest.mark.parametrize(
@@ -652,17 +664,47 @@ def test_options_win_over_environment(monkeypatch, variables, options, method):
     params = connection_params(options.get("auth", "basic"))
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
-        params[name.removeprefix("DATAFOR_").lower()] = value
 
     settings = ConnectionSettings.from_params(params)
 
     assert settings.auth_method == method
 
 
+def test_options_win_over_equal_environment(monkeypatch):
+    monkeypatch.setenv("DATAFOR_USERNAME", USERNAME)
+    monkeypatch.setenv("DATAFOR_PASSWORD", PASSWORD)
+    monkeypatch.setenv("DATAFOR_TOKEN", TOKEN)
+
+    settings = ConnectionSettings.from_params(connection_params("basic"))
+
+    assert settings.auth_method == "basic"
+    assert settings.token is None
+
+
+def test_environment_completes_given_way(monkeypatch):
+    monkeypatch.setenv("DATAFOR_PASSWORD", PASSWORD)
+    monkeypatch.setenv("DATAFOR_TOKEN", TOKEN)
+    params = connection_params("basic", password=None)
+
+    settings = ConnectionSettings.from_params(params)
+
+    assert settings.auth_method == "basic"
+    assert settings.password == PASSWORD
+
+
+def test_environment_alone_supplies_credentials(monkeypatch):
+    monkeypatch.setenv("DATAFOR_TOKEN", TOKEN)
+    params = connection_params("basic", username=None, password=None)
+
+    settings = ConnectionSettings.from_params(params)
+
+    assert settings.auth_method == "token"
+
+
 def test_two_ways_from_environment_named(monkeypatch):
     monkeypatch.setenv("DATAFOR_TOKEN", TOKEN)
     monkeypatch.setenv("DATAFOR_SESSION_COOKIE", SESSION_COOKIE)
-    params = connection_params("token", token=TOKEN, session_cookie=SESSION_COOKIE)
+    params = connection_params("basic", username=None, password=None)
 
     error = options_error(params)
 
