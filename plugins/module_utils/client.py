@@ -544,7 +544,7 @@ def _html_title(text: str) -> str | None:
 
 
 def _safe_location(location: str | None) -> str:
-    """Show a redirect target without userinfo or query, which may hold secrets."""
+    """Show a redirect target without userinfo, path parameters or query."""
     if not location:
         return "an unnamed location"
     try:
@@ -552,7 +552,9 @@ def _safe_location(location: str | None) -> str:
     except ValueError:
         return "an unparsable location"
     netloc = parts.netloc.rpartition("@")[2]
-    shown = f"{parts.scheme}://{netloc}{parts.path}" if netloc else parts.path
+    # Path parameters such as Tomcat's ;jsessionid=... may carry a session.
+    path = parts.path.split(";", 1)[0]
+    shown = f"{parts.scheme}://{netloc}{path}" if netloc else path
     return printable(shown) or "an unnamed location"
 
 

@@ -1067,6 +1067,15 @@ def test_server_msg_length_limited():
     assert len(str(error)) < 1000
 
 
+def test_redirect_hides_path_session():
+    location = "http://127.0.0.1:8080/datafor/Login;jsessionid=0A1B2C3D4E5F6071"
+
+    error, _opener, _unused = query_error(http_error(302, "", {"Location": location}))
+
+    assert "0A1B2C3D4E5F6071" not in str(error)
+    assert "redirect to http://127.0.0.1:8080/datafor/Login." in str(error)
+
+
 def test_errors_escape_control_characters():
     error, _opener, _unused = query_error(
         http_error(500, "\x1b[31mRED\x1b[0m text", {"Content-Type": "text/plain"})
