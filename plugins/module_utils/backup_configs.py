@@ -6,9 +6,10 @@
 A backup config record from ``POST /plugin/datafor-backup/api/query`` keeps
 JSON inside strings (``config``, ``cron``), epoch milliseconds (``nextRun``)
 and ``"1"``/``"0"`` flags. ``normalise_backup_config()`` turns one record into
-the documented element of the ``backups`` list. It never raises on a record:
-what it cannot understand becomes null, an Oddity records why, and the record
-stays whole under ``raw``.
+the documented element of the ``backups`` list. It never raises on a record
+(a Hypothesis test feeds it arbitrary JSON): what it cannot understand becomes
+null, an Oddity records why, and the record stays under ``raw``, cut only
+where it nests deeper than MAX_NESTING levels.
 """
 
 from __future__ import annotations
@@ -187,7 +188,7 @@ def normalise_backup_config(
 
 @dataclass
 class BackupFacts:
-    """What the info module returns: backups, missing names and ids, warnings."""
+    """Result of the info module: backups, missing names and ids, warnings."""
 
     backups: list[dict[str, Any]]
     missing: list[str] | None

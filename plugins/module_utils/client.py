@@ -216,7 +216,7 @@ class DataforClient:
                 # Never follow: a redirect must not carry credentials elsewhere.
                 follow_redirects="none",
                 # The credentials are set in the headers above. Without these,
-                # urllib would answer a 401 challenge with a second try, and a
+                # urllib would respond to a 401 challenge with a second try, and a
                 # second wrong password counts toward the login lockout.
                 force_basic_auth=False,
                 use_netrc=False,
