@@ -1,12 +1,12 @@
 """Run the demo: the backup audit playbook against the Datafor emulator.
 
 Run it with .venv/bin/python (`make demo` does). It builds the collection
-tarball, installs it into build/demo/collections as a user would, starts the
-emulator on a free loopback port with the realistic data set, and runs
-demo/check_backups.yml twice: once with the default requirements, which
-pass, and once with requirements that name a disabled and a missing backup,
-which must fail with a readable message. It exits 0 only when both runs
-behave so.
+tarball and installs it into build/demo/collections as a user would. Then it
+starts the emulator on a free loopback port with the realistic data set and
+runs demo/check_backups.yml twice. The first run, with the default
+requirements, must pass. The second names a disabled and a missing backup
+and must fail with the policy message. The script exits 0 only when both
+runs behave so.
 """
 
 from __future__ import annotations
